@@ -1,0 +1,135 @@
+//! What a runtime is ([`RuntimeInfo`], [`Flavor`]) and how it is built ([`Config`], [`RuntimeError`]).
+
+use std::fmt;
+use std::num::NonZeroUsize;
+
+/// How a runtime runs its tasks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flavor {
+    /// One thread, the one that calls `block_on`, runs every task (asyncio's own model).
+    CurrentThread,
+    /// A pool of worker threads, created with the loop, runs the tasks; `block_on` only waits.
+    MultiThread,
+    /// One process-wide runtime, started on first use and never shut down; creating and closing a loop
+    /// are no-ops, and closing drops no task.
+    Global,
+}
+
+impl Flavor {
+    /// The flavor's name as the CLI and reports print it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flavor::CurrentThread => "current-thread",
+            Flavor::MultiThread => "multi-thread",
+            Flavor::Global => "global",
+        }
+    }
+
+    /// Whether closing a loop of this flavor drops its pending tasks (false for a global runtime).
+    pub fn close_drops_tasks(self) -> bool {
+        !matches!(self, Flavor::Global)
+    }
+
+    /// Whether the number of worker threads can be chosen per loop.
+    pub fn configurable_workers(self) -> bool {
+        matches!(self, Flavor::MultiThread)
+    }
+}
+
+impl fmt::Display for Flavor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a runtime is. Each adapter states it once, as [`Runtime::INFO`](crate::Runtime::INFO).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuntimeInfo {
+    /// The id used everywhere: CLI, tests, benches, docs (`tokio`, `tokio-mt`, `smol`, `smol-mt`,
+    /// `async-std`).
+    pub id: &'static str,
+    /// A human name, e.g. "tokio (current-thread)".
+    pub name: &'static str,
+    /// The crate that implements the runtime, whose version reports print.
+    pub runtime_crate: &'static str,
+    /// How it runs tasks.
+    pub flavor: Flavor,
+    /// Set when the runtime is no longer maintained: what to say about it wherever it appears.
+    pub discontinued: Option<&'static str>,
+    /// One line on what makes this runtime differ underneath (timers, handles, pools).
+    pub notes: &'static str,
+}
+
+/// How to build a loop.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Config {
+    /// Worker threads for multi-thread flavors; `None` means the machine's available parallelism.
+    /// Current-thread and global flavors ignore it.
+    pub worker_threads: Option<usize>,
+}
+
+impl Config {
+    /// A config with `n` worker threads.
+    pub fn with_workers(n: usize) -> Self {
+        Config {
+            worker_threads: Some(n),
+        }
+    }
+
+    /// The configured worker count, or the machine's available parallelism (at least one).
+    pub fn workers_or_default(&self) -> usize {
+        self.worker_threads.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(NonZeroUsize::get)
+                .unwrap_or(1)
+        })
+    }
+
+    /// The worker count a multi-thread loop should start, checked.
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::InvalidConfig`] if the configured count is zero.
+    pub fn checked_workers(&self) -> Result<usize, RuntimeError> {
+        match self.workers_or_default() {
+            0 => Err(RuntimeError::InvalidConfig(
+                "worker_threads must be at least 1 (or unset for the machine's parallelism)".into(),
+            )),
+            n => Ok(n),
+        }
+    }
+}
+
+/// Why a loop could not be created.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// The config does not fit the runtime; the message says what is valid.
+    InvalidConfig(String),
+    /// The OS refused a resource the loop needs (a thread, an epoll instance, a timer).
+    Io(std::io::Error),
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuntimeError::InvalidConfig(message) => write!(f, "invalid runtime config: {message}"),
+            RuntimeError::Io(error) => write!(f, "cannot create the runtime: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for RuntimeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RuntimeError::InvalidConfig(_) => None,
+            RuntimeError::Io(error) => Some(error),
+        }
+    }
+}
+
+impl From<std::io::Error> for RuntimeError {
+    fn from(error: std::io::Error) -> Self {
+        RuntimeError::Io(error)
+    }
+}

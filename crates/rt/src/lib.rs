@@ -1,0 +1,157 @@
+//! The runtime trait: what generic asyncio-style code needs from an async runtime, and nothing else.
+//!
+//! [`Runtime`] is the "event loop" of asyncio. Every scenario, toolkit piece and benchmark of this
+//! workspace is written once against it, and each runtime (tokio, smol, async-std) implements it in a
+//! small adapter crate. The trait is statically dispatched throughout: its methods return
+//! `impl Future` or associated types, so generic code compiles to the same machine code as code written
+//! against the runtime directly, and a benchmark can show that the abstraction costs nothing.
+//!
+//! This crate depends on no other crate, ours or anyone's.
+//!
+//! # Examples
+//!
+//! Generic code names the runtime as a type parameter, the way asyncio code names the running loop:
+//!
+//! ```
+//! use std::time::Duration;
+//! use rosetta_rt::{JoinError, Runtime};
+//!
+//! /// `asyncio.gather(count(), count())`, generic over the runtime.
+//! async fn two_counts<R: Runtime>() -> Result<(u32, u32), JoinError> {
+//!     let a = R::spawn(async {
+//!         R::sleep(Duration::from_millis(10)).await;
+//!         1
+//!     });
+//!     let b = R::spawn(async { 2 });
+//!     Ok((a.await?, b.await?))
+//! }
+//! # fn main() {}
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+mod handle;
+mod info;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub use handle::{AsyncCancel, AsyncCancelTask, JoinError, JoinHandle, RawTask, panic_message};
+pub use info::{Config, Flavor, RuntimeError, RuntimeInfo};
+
+/// The handle type that [`Runtime::spawn`] and [`Runtime::spawn_blocking`] return on runtime `R`.
+pub type Handle<R, T> = JoinHandle<T, <R as Runtime>::Task<T>>;
+
+/// An async runtime seen as an asyncio event loop.
+///
+/// # Required and provided methods
+///
+/// Required are only the six operations that really differ from one runtime to the next:
+/// [`create`](Runtime::create), [`close`](Runtime::close), [`block_on`](Runtime::block_on),
+/// [`spawn`](Runtime::spawn), [`spawn_blocking`](Runtime::spawn_blocking) and
+/// [`sleep`](Runtime::sleep), plus the [`INFO`](Runtime::INFO) constant and the raw
+/// [`Task`](Runtime::Task) type. Everything else ([`yield_now`](Runtime::yield_now),
+/// [`sleep_until`](Runtime::sleep_until), [`worker_threads`](Runtime::worker_threads), and the whole of
+/// [`JoinHandle`]: awaiting, cancelling, detaching) is provided once, here, so that every runtime gets the
+/// same semantics from the same code.
+///
+/// # Semantic promises
+///
+/// Every implementation keeps these promises; the conformance suite (`crates/runtimes/tests`) checks each
+/// of them on every runtime:
+///
+/// - **Loop lifetime.** [`create`](Runtime::create) builds the loop from a [`Config`];
+///   [`close`](Runtime::close) shuts it down and returns only once every thread the runtime started has
+///   exited. Tasks still pending at close are dropped, without being polled again. Both steps can be
+///   called, and timed, on their own. A [`Flavor::Global`] runtime (async-std) has one process-wide loop:
+///   for it create and close are no-ops and close drops nothing, which its [`RuntimeInfo`] says.
+/// - **Running loop.** [`spawn`](Runtime::spawn), [`spawn_blocking`](Runtime::spawn_blocking),
+///   [`sleep`](Runtime::sleep) and [`yield_now`](Runtime::yield_now) act on the *running* loop: call them
+///   from inside [`block_on`](Runtime::block_on), a spawned task, or a `spawn_blocking` closure. Called
+///   elsewhere they may panic, as asyncio raises `RuntimeError: no running event loop`.
+/// - **Tasks.** A spawned task starts running without being awaited. Awaiting its [`JoinHandle`] gives
+///   `Ok(value)`, or `Err(JoinError::Panicked(message))` if it panicked; a panic never takes the loop
+///   down, and other tasks keep running. Values come back per handle, so awaiting handles in spawn order
+///   returns values in spawn order whatever order the tasks finished in.
+/// - **Dropping a handle detaches the task**: it keeps running until done (asyncio's "a created task runs
+///   until it is done or cancelled"). Adapters whose native handle cancels on drop (smol) detach
+///   explicitly.
+/// - **Cancelling** through [`JoinHandle::cancel`] and awaiting gives `Err(JoinError::Cancelled)` once the
+///   task's future has been dropped, or `Ok(value)` if the task had already finished: a finished task keeps
+///   its result, as in asyncio.
+/// - **Blocking work** passed to [`spawn_blocking`](Runtime::spawn_blocking) runs on another thread, and
+///   the loop keeps running other tasks meanwhile. A closure that has started cannot be interrupted.
+/// - **Time.** [`sleep`](Runtime::sleep)`(d)` never completes before `d` has elapsed; how late it
+///   completes is the runtime's timer resolution (tokio's timer wheel has 1 ms slots; async-io's timers
+///   are as precise as the OS allows). Concurrent sleeps overlap.
+/// - **Yielding.** [`yield_now`](Runtime::yield_now) returns `Pending` once and reschedules the caller
+///   behind the tasks already ready on its worker, as `await asyncio.sleep(0)` does.
+pub trait Runtime: Sized + 'static {
+    /// What this runtime is: its id, name, crate and flavor.
+    const INFO: RuntimeInfo;
+
+    /// The runtime's own task handle, wrapped by [`JoinHandle`].
+    type Task<T: Send + 'static>: RawTask<T>;
+
+    /// Creates the loop (asyncio's `new_event_loop`). Required.
+    ///
+    /// Multi-thread flavors start their worker threads here.
+    ///
+    /// # Errors
+    ///
+    /// [`RuntimeError::InvalidConfig`] if the config does not fit this runtime (zero workers), and
+    /// [`RuntimeError::Io`] if the OS refuses a resource (threads, epoll, timers).
+    fn create(config: &Config) -> Result<Self, RuntimeError>;
+
+    /// Closes the loop (asyncio's `loop.close()`). Required.
+    ///
+    /// Returns once every thread the runtime started has exited; pending tasks are dropped. A blocking
+    /// closure that is still running is waited for, since it cannot be interrupted.
+    fn close(self);
+
+    /// Runs `future` to completion on this loop (asyncio's `run_until_complete`). Required.
+    ///
+    /// On current-thread flavors the calling thread drives the loop; on multi-thread flavors it only
+    /// waits, and spawned tasks run on the workers.
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+
+    /// Starts `future` as a task on the running loop (asyncio's `create_task`). Required.
+    fn spawn<F>(future: F) -> Handle<Self, F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Runs `f` on the runtime's blocking pool (asyncio's `run_in_executor(None, f)`). Required.
+    fn spawn_blocking<F, T>(f: F) -> Handle<Self, T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static;
+
+    /// Waits for `duration` without blocking the loop (asyncio's `sleep`). Required.
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static;
+
+    /// Waits until `deadline` without blocking the loop (asyncio's `call_at` clock). Provided.
+    fn sleep_until(deadline: Instant) -> impl Future<Output = ()> + Send + 'static {
+        Self::sleep(deadline.saturating_duration_since(Instant::now()))
+    }
+
+    /// Lets the other ready tasks run before the caller resumes (`await asyncio.sleep(0)`). Provided.
+    ///
+    /// The default returns `Pending` once after waking the caller, which puts it at the back of the run
+    /// queue. A runtime whose scheduler would run a self-woken task again at once (tokio's LIFO slot)
+    /// overrides it with its own.
+    fn yield_now() -> impl Future<Output = ()> + Send + 'static {
+        handle::YieldNow::default()
+    }
+
+    /// How many worker threads this runtime runs tasks on, for `config`. Provided.
+    ///
+    /// One for current-thread flavors; the configured count, or the machine's parallelism, for
+    /// multi-thread ones. Global runtimes override it with what their global pool uses.
+    fn worker_threads(config: &Config) -> usize {
+        match Self::INFO.flavor {
+            Flavor::CurrentThread => 1,
+            Flavor::MultiThread | Flavor::Global => config.workers_or_default(),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Records the versions of every locked crate and of rustc, so that `list` and every report can say
+//! exactly what was measured.
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn main() {
+    let manifest_dir =
+        PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let lock = manifest_dir
+        .ancestors()
+        .map(|dir| dir.join("Cargo.lock"))
+        .find(|path| path.is_file());
+    let mut packages = match &lock {
+        Some(path) => {
+            println!("cargo:rerun-if-changed={}", path.display());
+            locked_packages(path)
+        }
+        None => Vec::new(),
+    };
+    packages.sort();
+    packages.dedup_by(|a, b| a.0 == b.0);
+
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let rustc_version = Command::new(rustc)
+        .arg("-V")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .map(|version| version.trim().to_owned())
+        .unwrap_or_else(|| "rustc (unknown version)".into());
+
+    let mut out = String::new();
+    writeln!(out, "/// `rustc -V` of the compiler that built this crate.").unwrap();
+    writeln!(out, "pub const RUSTC_VERSION: &str = {rustc_version:?};").unwrap();
+    writeln!(out, "/// `(name, version)` of every package in `Cargo.lock`, sorted by name (first version wins).").unwrap();
+    writeln!(out, "pub(crate) const LOCKED: &[(&str, &str)] = &[").unwrap();
+    for (name, version) in &packages {
+        writeln!(out, "    ({name:?}, {version:?}),").unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    fs::write(out_dir.join("versions.rs"), out).expect("OUT_DIR is writable");
+    println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// The `name`/`version` pairs of a `Cargo.lock`, whose `[[package]]` entries start with those two keys.
+fn locked_packages(path: &Path) -> Vec<(String, String)> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let mut packages = Vec::new();
+    let mut name = None;
+    for line in text.lines() {
+        let value = |key: &str| {
+            line.strip_prefix(key)
+                .and_then(|rest| rest.trim().strip_prefix('='))
+                .map(|rest| rest.trim().trim_matches('"').to_owned())
+        };
+        if line.starts_with("[[package]]") {
+            name = None;
+        } else if let Some(found) = value("name") {
+            name = Some(found);
+        } else if let (Some(version), Some(found)) = (value("version"), name.take()) {
+            packages.push((found, version));
+        }
+    }
+    packages
+}

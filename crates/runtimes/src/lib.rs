@@ -1,0 +1,228 @@
+//! The registry of runtimes: the one list that the CLI, the tests, the benches and the docs read.
+//!
+//! Each runtime is one line of [`for_each_runtime!`]: the module name its conformance tests get, and the
+//! adapter type that implements [`Runtime`]. Everything else is derived from that line: [`RUNTIMES`],
+//! [`visit`] (run generic code on the runtime an id names), [`conformance!`] (stamp tests into one module
+//! per runtime) and the benches' runtime loops.
+//!
+//! # Examples
+//!
+//! ```
+//! use rosetta_runtimes::{Runtime, RuntimeVisitor, visit};
+//!
+//! /// Spawns a task on whichever runtime the visitor is given.
+//! struct Answer;
+//!
+//! impl RuntimeVisitor for Answer {
+//!     type Output = u32;
+//!
+//!     fn visit<R: Runtime>(self) -> u32 {
+//!         let rt = R::create(&Default::default()).expect("runtime");
+//!         let answer = rt.block_on(async { R::spawn(async { 42 }).await.expect("no panic") });
+//!         rt.close();
+//!         answer
+//!     }
+//! }
+//!
+//! for info in rosetta_runtimes::RUNTIMES {
+//!     assert_eq!(visit(info.id, Answer).unwrap(), 42);
+//! }
+//! assert!(visit("trio", Answer).is_err());
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+pub use rosetta_rt::{self, Config, Flavor, JoinError, Runtime, RuntimeInfo};
+
+// The adapter crates, re-exported so that the registry's macros can name them from any crate.
+#[doc(hidden)]
+pub use {rosetta_async_std, rosetta_smol, rosetta_tokio};
+
+// The README's Rust blocks are doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
+mod versions {
+    include!(concat!(env!("OUT_DIR"), "/versions.rs"));
+}
+
+pub use versions::RUSTC_VERSION;
+
+/// Calls the macro `callback` with the list of runtimes: **the** registry.
+///
+/// The callback receives `[args] module => AdapterType; ...`, one entry per runtime, in the order
+/// reports print them. To add a runtime, write its adapter crate (one type implementing [`Runtime`]),
+/// add it to this crate's dependencies and re-exports, and add its line here.
+///
+/// ```
+/// macro_rules! count {
+///     ([] $($module:ident => $ty:ty;)*) => { [$(stringify!($module)),*].len() };
+/// }
+/// assert_eq!(rosetta_runtimes::for_each_runtime!([count]), 5);
+/// ```
+#[macro_export]
+macro_rules! for_each_runtime {
+    ([$($callback:tt)*] $($args:tt)*) => {
+        $($callback)*! {
+            [$($args)*]
+            tokio => $crate::rosetta_tokio::TokioCurrentThread;
+            tokio_mt => $crate::rosetta_tokio::TokioMultiThread;
+            smol => $crate::rosetta_smol::Smol;
+            smol_mt => $crate::rosetta_smol::SmolMultiThread;
+            async_std => $crate::rosetta_async_std::AsyncStd;
+        }
+    };
+}
+
+/// Stamps tests into one module per runtime, each with `type Rt` set to that runtime's adapter.
+///
+/// Like tokio's `rt_test!`: every test written once inside shows up once per runtime id, as
+/// `tokio::name`, `tokio_mt::name`, `smol::name`, `smol_mt::name`, `async_std::name`. The modules
+/// `use super::*`, so helpers and imports of the test file are in scope.
+///
+/// ```
+/// rosetta_runtimes::conformance! {
+///     pub fn id() -> &'static str {
+///         <Rt as rosetta_runtimes::Runtime>::INFO.id
+///     }
+/// }
+/// # fn main() {
+/// assert_eq!(smol_mt::id(), "smol-mt");
+/// # }
+/// ```
+#[macro_export]
+macro_rules! conformance {
+    ($($tests:tt)*) => {
+        $crate::for_each_runtime!([$crate::__conformance_modules] { $($tests)* });
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __conformance_modules {
+    ([$tests:tt] $($module:ident => $ty:ty;)*) => {
+        $(
+            mod $module {
+                #[allow(unused_imports)]
+                use super::*;
+                /// The runtime this module's tests run on.
+                #[allow(dead_code)]
+                type Rt = $ty;
+                $crate::__unbrace!($tests);
+            }
+        )*
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __unbrace {
+    ({ $($tokens:tt)* }) => { $($tokens)* };
+}
+
+/// Generic code to run on the runtime an id names; see [`visit`].
+pub trait RuntimeVisitor {
+    /// What the visit returns.
+    type Output;
+
+    /// Runs with `R` as the runtime.
+    fn visit<R: Runtime>(self) -> Self::Output;
+}
+
+/// An id that names no runtime.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown runtime `{id}`; valid runtimes are: {valid}", valid = ids().join(", "))]
+pub struct UnknownRuntime {
+    /// The id as given.
+    pub id: String,
+}
+
+macro_rules! registry {
+    ([] $($module:ident => $ty:ty;)*) => {
+        /// Every runtime, in registry order.
+        pub const RUNTIMES: &[RuntimeInfo] = &[$(<$ty as Runtime>::INFO),*];
+
+        /// Runs `visitor` with the runtime whose id is `id`.
+        ///
+        /// # Errors
+        ///
+        /// [`UnknownRuntime`] if no runtime has that id; its message lists the valid ones.
+        pub fn visit<V: RuntimeVisitor>(id: &str, visitor: V) -> Result<V::Output, UnknownRuntime> {
+            $(
+                if id == <$ty as Runtime>::INFO.id {
+                    return Ok(visitor.visit::<$ty>());
+                }
+            )*
+            Err(UnknownRuntime { id: id.to_owned() })
+        }
+
+        /// How many worker threads the runtime `id` runs with `config`, if the id is known.
+        pub fn worker_threads(id: &str, config: &Config) -> Option<usize> {
+            $(
+                if id == <$ty as Runtime>::INFO.id {
+                    return Some(<$ty as Runtime>::worker_threads(config));
+                }
+            )*
+            None
+        }
+    };
+}
+
+for_each_runtime!([registry]);
+
+/// The ids of every runtime, in registry order.
+pub fn ids() -> Vec<&'static str> {
+    RUNTIMES.iter().map(|info| info.id).collect()
+}
+
+/// The runtime whose id is `id`.
+///
+/// # Errors
+///
+/// [`UnknownRuntime`] if no runtime has that id.
+pub fn lookup(id: &str) -> Result<&'static RuntimeInfo, UnknownRuntime> {
+    RUNTIMES
+        .iter()
+        .find(|info| info.id == id)
+        .ok_or_else(|| UnknownRuntime { id: id.to_owned() })
+}
+
+/// Parses a runtime selection: `all`, or ids separated by commas, in the order given, without repeats.
+///
+/// # Errors
+///
+/// [`UnknownRuntime`] for the first id that names no runtime.
+///
+/// ```
+/// let picked = rosetta_runtimes::select("smol, tokio").unwrap();
+/// assert_eq!(picked.iter().map(|info| info.id).collect::<Vec<_>>(), ["smol", "tokio"]);
+/// assert_eq!(rosetta_runtimes::select("all").unwrap().len(), 5);
+/// assert!(rosetta_runtimes::select("tokio,uvloop").is_err());
+/// ```
+pub fn select(selection: &str) -> Result<Vec<&'static RuntimeInfo>, UnknownRuntime> {
+    if selection.trim() == "all" {
+        return Ok(RUNTIMES.iter().collect());
+    }
+    let mut picked: Vec<&'static RuntimeInfo> = Vec::new();
+    for id in selection.split(',').map(str::trim) {
+        let info = lookup(id)?;
+        if !picked.iter().any(|seen| seen.id == info.id) {
+            picked.push(info);
+        }
+    }
+    Ok(picked)
+}
+
+/// The version of a package in the workspace's `Cargo.lock` (e.g. `"tokio"`), if it is locked.
+pub fn locked_version(package: &str) -> Option<&'static str> {
+    versions::LOCKED
+        .binary_search_by(|(name, _)| (*name).cmp(package))
+        .ok()
+        .map(|index| versions::LOCKED[index].1)
+}
+
+/// The locked version of the crate that implements `info`'s runtime, or `"unknown"`.
+pub fn runtime_version(info: &RuntimeInfo) -> &'static str {
+    locked_version(info.runtime_crate).unwrap_or("unknown")
+}

@@ -1,0 +1,68 @@
+//! Helpers shared by the conformance test binaries.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use rosetta_runtimes::{Config, Runtime};
+
+/// Creates a loop of `R`, runs `future` on it, closes it.
+pub fn run<R: Runtime, F: Future>(future: F) -> F::Output {
+    run_with::<R, F>(&Config::default(), future)
+}
+
+/// [`run`] with a config.
+pub fn run_with<R: Runtime, F: Future>(config: &Config, future: F) -> F::Output {
+    let rt = R::create(config).expect("the runtime is created");
+    let output = rt.block_on(future);
+    rt.close();
+    output
+}
+
+/// Sets its flag when dropped: shows that a task's future has been dropped.
+pub struct SetOnDrop(pub Arc<AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Runs `f`, and ends the whole test process with a message if it has not returned after `limit`.
+///
+/// A hang is a failure that a test harness would otherwise wait on forever.
+pub fn within<T>(limit: Duration, what: &str, f: impl FnOnce() -> T) -> T {
+    let (done, finished) = mpsc::channel::<()>();
+    let what = what.to_owned();
+    let watchdog = thread::spawn(move || {
+        if finished.recv_timeout(limit) == Err(mpsc::RecvTimeoutError::Timeout) {
+            eprintln!("{what} did not return within {limit:?}: it hangs");
+            std::process::exit(101);
+        }
+    });
+    let output = f();
+    let _ = done.send(());
+    let _ = watchdog.join();
+    output
+}
+
+/// The marker that test panics carry, so that the panic hook keeps them out of the test output.
+pub const EXPECTED: &str = "[expected panic]";
+
+/// Installs, once, a panic hook that stays quiet for panics whose message has [`EXPECTED`].
+pub fn quiet_expected_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = rosetta_runtimes::rosetta_rt::panic_message(info.payload());
+            if !message.contains(EXPECTED) {
+                default(info);
+            }
+        }));
+    });
+}

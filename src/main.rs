@@ -1,0 +1,76 @@
+//! `rosetta`: the command line of async-rosetta. It parses, dispatches and prints; the work is in the
+//! library crates.
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, error::ErrorKind};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use rosetta_runtimes::{Config, RUNTIMES};
+
+/// The Python asyncio walkthrough on tokio, smol and async-std, side by side.
+#[derive(Debug, Parser)]
+#[command(name = "rosetta", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lists the runtimes: id, name, crate version, flavor, worker threads.
+    List,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            if error.kind() == ErrorKind::InvalidSubcommand {
+                let valid: Vec<String> = Cli::command()
+                    .get_subcommands()
+                    .map(|command| command.get_name().to_owned())
+                    .collect();
+                eprintln!("valid commands: {}", valid.join(", "));
+            }
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command.unwrap_or(Command::List) {
+        Command::List => print!("{}", runtimes_table()),
+    }
+    ExitCode::SUCCESS
+}
+
+/// The runtimes as a table, one row per registry entry.
+fn runtimes_table() -> String {
+    let config = Config::default();
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header([
+            "id", "runtime", "crate", "version", "flavor", "workers", "notes",
+        ]);
+    for info in RUNTIMES {
+        let workers = rosetta_runtimes::worker_threads(info.id, &config).unwrap_or(1);
+        let notes = match info.discontinued {
+            Some(why) => format!("{why}. {}", info.notes),
+            None => info.notes.to_owned(),
+        };
+        table.add_row([
+            info.id.to_owned(),
+            info.name.to_owned(),
+            info.runtime_crate.to_owned(),
+            rosetta_runtimes::runtime_version(info).to_owned(),
+            info.flavor.to_string(),
+            workers.to_string(),
+            notes,
+        ]);
+    }
+    format!("{table}\n{}\n", rosetta_runtimes::RUSTC_VERSION)
+}
