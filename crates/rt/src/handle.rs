@@ -207,6 +207,8 @@ pub struct AsyncCancelTask<H: AsyncCancel<T>, T: Send + 'static> {
 enum CancelState<H, T> {
     Running(H),
     Cancelling(Pin<Box<dyn Future<Output = Option<T>> + Send>>),
+    /// The cancellation resolved as soon as it started (the task had already stopped).
+    Finished(Option<Result<T, JoinError>>),
     Detached,
 }
 
@@ -215,6 +217,7 @@ impl<H: fmt::Debug, T> fmt::Debug for CancelState<H, T> {
         match self {
             CancelState::Running(handle) => f.debug_tuple("Running").field(handle).finish(),
             CancelState::Cancelling(_) => f.write_str("Cancelling"),
+            CancelState::Finished(_) => f.write_str("Finished"),
             CancelState::Detached => f.write_str("Detached"),
         }
     }
@@ -241,19 +244,39 @@ fn poll_catching<F: Future + Unpin + ?Sized>(
     }
 }
 
+// Nothing in it is pinned: the native handle is `Unpin` and the cancellation future is boxed.
+impl<H: AsyncCancel<T>, T: Send + 'static> Unpin for AsyncCancelTask<H, T> {}
+
+/// The outcome of a native cancellation: `None` means the task was stopped before it finished.
+fn cancelled_outcome<T>(outcome: Result<Option<T>, JoinError>) -> Result<T, JoinError> {
+    outcome.and_then(|value| value.ok_or(JoinError::Cancelled))
+}
+
 impl<H: AsyncCancel<T>, T: Send + 'static> RawTask<T> for AsyncCancelTask<H, T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         match &mut self.state {
             CancelState::Running(handle) => poll_catching(handle, cx),
-            CancelState::Cancelling(cancel) => poll_catching(cancel, cx)
-                .map(|outcome| outcome.and_then(|value| value.ok_or(JoinError::Cancelled))),
+            CancelState::Cancelling(cancel) => poll_catching(cancel, cx).map(cancelled_outcome),
+            CancelState::Finished(outcome) => {
+                Poll::Ready(outcome.take().expect("JoinHandle polled after completion"))
+            }
             CancelState::Detached => panic!("JoinHandle polled after its task was detached"),
         }
     }
 
     fn abort(&mut self) {
         self.state = match std::mem::replace(&mut self.state, CancelState::Detached) {
-            CancelState::Running(handle) => CancelState::Cancelling(handle.cancel_and_wait()),
+            CancelState::Running(handle) => {
+                // The native `cancel` is an `async fn`: it does nothing until polled, and dropping it
+                // unpolled would drop the native handle, which detaches on async-std. Poll it once now,
+                // so that the cancellation is under way whether or not the handle is awaited.
+                let mut cancel = handle.cancel_and_wait();
+                let mut cx = Context::from_waker(Waker::noop());
+                match poll_catching(&mut cancel, &mut cx) {
+                    Poll::Ready(outcome) => CancelState::Finished(Some(cancelled_outcome(outcome))),
+                    Poll::Pending => CancelState::Cancelling(cancel),
+                }
+            }
             other => other,
         };
     }

@@ -121,6 +121,32 @@ conformance! {
     }
 
     #[test]
+    fn abort_then_drop_cancels_the_task() {
+        // What a gather does with its children when it is itself cancelled: request, then let go.
+        let dropped = Arc::new(AtomicBool::new(false));
+        let guard = SetOnDrop(Arc::clone(&dropped));
+        let stopped = run::<Rt, _>(async move {
+            let (started, has_started) = async_channel::bounded(1);
+            let mut task = Rt::spawn(async move {
+                let _guard = guard;
+                started.send(()).await.expect("the test waits");
+                std::future::pending::<()>().await
+            });
+            has_started.recv().await.expect("the task starts");
+            task.abort();
+            drop(task);
+            for _ in 0..30_000 {
+                if dropped.load(Ordering::SeqCst) {
+                    return true;
+                }
+                Rt::sleep(Duration::from_millis(1)).await;
+            }
+            false
+        });
+        assert!(stopped, "the task's future was never dropped: the abort was lost with the handle");
+    }
+
+    #[test]
     fn cancel_after_completion_gives_the_value() {
         // Through the handle: once it has seen the task finish, cancelling keeps the result.
         run::<Rt, _>(async {
