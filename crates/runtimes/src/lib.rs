@@ -43,6 +43,8 @@ pub use {rosetta_async_std, rosetta_smol, rosetta_tokio};
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
+pub mod testing;
+
 mod versions {
     include!(concat!(env!("OUT_DIR"), "/versions.rs"));
 }

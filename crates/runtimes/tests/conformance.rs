@@ -4,8 +4,6 @@
 //! shows up as five results. Timing is asserted only as order or as "never earlier than", with generous
 //! upper bounds, so that a loaded machine cannot make a test fail.
 
-mod support;
-
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -14,8 +12,10 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rosetta_runtimes::testing::{
+    EXPECTED, SetOnDrop, quiet_expected_panics, run, run_with, within,
+};
 use rosetta_runtimes::{Config, Flavor, JoinError, Runtime, conformance};
-use support::{EXPECTED, SetOnDrop, quiet_expected_panics, run, run_with, within};
 
 /// Counts how many times the wrapped future is polled.
 struct CountPolls<F> {

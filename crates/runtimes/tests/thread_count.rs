@@ -1,8 +1,6 @@
 //! Creating and closing runtimes leaks no thread. Its own test binary: cargo runs the tests of one binary
 //! as threads of one process, and this one counts the process's threads.
 
-mod support;
-
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 

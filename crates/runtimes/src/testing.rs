@@ -1,5 +1,5 @@
-//! Helpers shared by the conformance test binaries.
-#![allow(dead_code, reason = "each test binary uses a different subset")]
+//! Helpers for conformance tests, the companions of [`conformance!`](crate::conformance): run a future on
+//! a fresh loop, see when a future is dropped, fail a test that hangs, keep expected panics quiet.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,14 +8,22 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use rosetta_runtimes::{Config, Runtime};
+use rosetta_rt::{Config, Runtime};
 
 /// Creates a loop of `R`, runs `future` on it, closes it.
+///
+/// # Panics
+///
+/// If the loop cannot be created.
 pub fn run<R: Runtime, F: Future>(future: F) -> F::Output {
     run_with::<R, F>(&Config::default(), future)
 }
 
 /// [`run`] with a config.
+///
+/// # Panics
+///
+/// If the loop cannot be created.
 pub fn run_with<R: Runtime, F: Future>(config: &Config, future: F) -> F::Output {
     let rt = R::create(config).expect("the runtime is created");
     let output = rt.block_on(future);
@@ -24,12 +32,24 @@ pub fn run_with<R: Runtime, F: Future>(config: &Config, future: F) -> F::Output 
 }
 
 /// Sets its flag when dropped: shows that a task's future has been dropped.
+#[derive(Debug)]
 pub struct SetOnDrop(pub Arc<AtomicBool>);
 
 impl Drop for SetOnDrop {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
     }
+}
+
+/// Waits on `R`'s clock, 30 s at most, until `flag` is set; says whether it was.
+pub async fn eventually<R: Runtime>(flag: &AtomicBool) -> bool {
+    for _ in 0..30_000 {
+        if flag.load(Ordering::SeqCst) {
+            return true;
+        }
+        R::sleep(Duration::from_millis(1)).await;
+    }
+    false
 }
 
 /// Runs `f`, and ends the whole test process with a message if it has not returned after `limit`.
@@ -59,7 +79,7 @@ pub fn quiet_expected_panics() {
     ONCE.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let message = rosetta_runtimes::rosetta_rt::panic_message(info.payload());
+            let message = rosetta_rt::panic_message(info.payload());
             if !message.contains(EXPECTED) {
                 default(info);
             }
