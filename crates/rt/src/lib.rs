@@ -78,7 +78,9 @@ pub type Handle<R, T> = JoinHandle<T, <R as Runtime>::Task<T>>;
 ///   explicitly.
 /// - **Cancelling** through [`JoinHandle::cancel`] and awaiting gives `Err(JoinError::Cancelled)` once the
 ///   task's future has been dropped, or `Ok(value)` if the task had already finished: a finished task keeps
-///   its result, as in asyncio.
+///   its result, as in asyncio. A cancel that lands *while* the task's last poll is running on another
+///   thread is a race either answer may win: tokio keeps the output, async-task (smol, async-std) drops it
+///   and reports `Cancelled`.
 /// - **Blocking work** passed to [`spawn_blocking`](Runtime::spawn_blocking) runs on another thread, and
 ///   the loop keeps running other tasks meanwhile. A closure that has started cannot be interrupted.
 /// - **Time.** [`sleep`](Runtime::sleep)`(d)` never completes before `d` has elapsed; how late it

@@ -3,12 +3,12 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rosetta_rt::{Config, Runtime};
+use rosetta_rt::{Config, Handle, Runtime};
 
 /// Creates a loop of `R`, runs `future` on it, closes it.
 ///
@@ -50,6 +50,34 @@ pub async fn eventually<R: Runtime>(flag: &AtomicBool) -> bool {
         R::sleep(Duration::from_millis(1)).await;
     }
     false
+}
+
+/// Spawns a task that counts up every millisecond, forever: evidence that the loop keeps running tasks.
+///
+/// Cancel the handle when done.
+pub fn spawn_ticker<R: Runtime>() -> (Arc<AtomicUsize>, Handle<R, ()>) {
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&ticks);
+    let ticker = R::spawn(async move {
+        loop {
+            counter.fetch_add(1, Ordering::SeqCst);
+            R::sleep(Duration::from_millis(1)).await;
+        }
+    });
+    (ticks, ticker)
+}
+
+/// Blocks the calling thread until `ticks` has grown by `more` (60 s at most); returns how much it grew.
+///
+/// Called from a blocking closure beside a [`spawn_ticker`] task, it shows whether the loop kept running
+/// tasks while the closure blocked.
+pub fn block_until_ticks(ticks: &AtomicUsize, more: usize) -> usize {
+    let start = ticks.load(Ordering::SeqCst);
+    let give_up = Instant::now() + Duration::from_secs(60);
+    while ticks.load(Ordering::SeqCst) < start + more && Instant::now() < give_up {
+        thread::sleep(Duration::from_millis(1));
+    }
+    ticks.load(Ordering::SeqCst) - start
 }
 
 /// Runs `f`, and ends the whole test process with a message if it has not returned after `limit`.

@@ -6,14 +6,15 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use rosetta_runtimes::testing::{
-    EXPECTED, SetOnDrop, quiet_expected_panics, run, run_with, within,
+    EXPECTED, SetOnDrop, block_until_ticks, quiet_expected_panics, run, run_with, spawn_ticker,
+    within,
 };
 use rosetta_runtimes::{Config, Flavor, JoinError, Runtime, conformance};
 
@@ -208,29 +209,13 @@ conformance! {
     #[test]
     fn spawn_blocking_runs_on_another_thread_while_tasks_keep_making_progress() {
         run::<Rt, _>(async {
-            let ticks = Arc::new(AtomicUsize::new(0));
-            let ticker = Rt::spawn({
-                let ticks = Arc::clone(&ticks);
-                async move {
-                    loop {
-                        ticks.fetch_add(1, Ordering::SeqCst);
-                        Rt::sleep(Duration::from_millis(1)).await;
-                    }
-                }
-            });
+            let (ticks, ticker) = spawn_ticker::<Rt>();
             let caller = thread::current().id();
-            let (thread, progressed) = Rt::spawn_blocking(move || {
-                // Block until the ticker has ticked three more times; only a loop that keeps running
-                // other tasks while this closure blocks gets there.
-                let start = ticks.load(Ordering::SeqCst);
-                let give_up = Instant::now() + Duration::from_secs(60);
-                while ticks.load(Ordering::SeqCst) < start + 3 && Instant::now() < give_up {
-                    thread::sleep(Duration::from_millis(1));
-                }
-                (thread::current().id(), ticks.load(Ordering::SeqCst) >= start + 3)
-            })
-            .await
-            .expect("the closure does not panic");
+            // The closure blocks until the ticker has ticked three more times; only a loop that keeps
+            // running other tasks while the closure blocks gets there.
+            let (thread, progressed) = Rt::spawn_blocking(move || (thread::current().id(), block_until_ticks(&ticks, 3) >= 3))
+                .await
+                .expect("the closure does not panic");
             assert_ne!(thread, caller, "the closure ran on the caller's thread");
             assert!(progressed, "no task ran while the closure blocked");
             assert_eq!(ticker.cancel().await, Err(JoinError::Cancelled));

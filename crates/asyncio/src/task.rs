@@ -1,0 +1,75 @@
+//! `asyncio.create_task` and `run_in_executor`: tasks on the running loop, and blocking work beside it.
+//!
+//! ```python
+//! task = asyncio.create_task(say_after(1, "hello"))
+//! value = await task              # the result, or the task's exception re-raised
+//! task.cancel(); await task       # CancelledError
+//! await loop.run_in_executor(None, time.sleep, 5)
+//! ```
+//!
+//! A [`Task`] is the runtime's [`JoinHandle`](rosetta_rt::JoinHandle):
+//! - awaiting it gives `Ok(value)`; a panic in the task comes back as `Err(JoinError::Panicked)`, and a
+//!   task whose future returns `Result` gives its `Err` inside `Ok`, as asyncio re-raises the exception;
+//! - [`cancel`](rosetta_rt::JoinHandle::cancel) then await gives `Err(JoinError::Cancelled)`, once the
+//!   task's future has been dropped; cancelling a task that has already finished keeps its result
+//!   (`test_cancel*`);
+//! - dropping it leaves the task running ("a created task runs until it is done").
+//!
+//! # Examples
+//!
+//! ```
+//! use std::time::Duration;
+//! use rosetta_asyncio::{Runtime, create_task, run_in_executor};
+//!
+//! async fn demo<R: Runtime>() -> (&'static str, u64) {
+//!     let hello = create_task::<R, _>(async {
+//!         R::sleep(Duration::from_millis(5)).await;
+//!         "hello"
+//!     });
+//!     let blocking = run_in_executor::<R, _, _>(|| {
+//!         std::thread::sleep(Duration::from_millis(5));
+//!         5
+//!     });
+//!     (hello.await.unwrap(), blocking.await.unwrap())
+//! }
+//! # use rosetta_runtimes::rosetta_async_std::AsyncStd as Rt;
+//! # let rt = Rt::create(&Default::default()).unwrap();
+//! assert_eq!(rt.block_on(demo::<Rt>()), ("hello", 5));
+//! # rt.close();
+//! ```
+//!
+//! # Per-runtime notes
+//!
+//! - `tokio`, `tokio-mt` and `async-std` handles detach on drop natively; smol's would cancel, and the
+//!   adapter detaches instead.
+//! - `run_in_executor` uses the runtime's blocking pool: one per tokio runtime, joined when the loop
+//!   closes; for smol and async-std the process-wide `blocking` pool. A closure that has started cannot be
+//!   cancelled on any runtime: cancelling its handle only stops the waiting.
+
+use std::future::Future;
+
+use rosetta_rt::{Handle, Runtime};
+
+/// A task on runtime `R` with output `T` (asyncio's `Task`).
+pub type Task<R, T> = Handle<R, T>;
+
+/// Starts `future` as a task on the running loop (`asyncio.create_task`).
+pub fn create_task<R, F>(future: F) -> Task<R, F::Output>
+where
+    R: Runtime,
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    R::spawn(future)
+}
+
+/// Runs the blocking closure `f` on the runtime's blocking pool (`loop.run_in_executor(None, f)`); the
+/// loop keeps running other tasks meanwhile.
+pub fn run_in_executor<R, F, T>(f: F) -> Task<R, T>
+where
+    R: Runtime,
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    R::spawn_blocking(f)
+}

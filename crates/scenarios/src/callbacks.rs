@@ -1,0 +1,69 @@
+//! Mirrors seed 003's callbacks program: a callback that prints every second by re-arming itself with
+//! `call_later`, a coroutine `'A'` that prints every second, and a callback that starts a second such
+//! coroutine, `'8'`. After its tenth tick, coroutine `'A'` stops the loop.
+//!
+//! Rust runtimes have no callback queue: the toolkit's `EventLoop` is one, run by a future beside the
+//! runtime's tasks. As in asyncio, `stop()` ends `run_forever` after the current turn; the coroutines go
+//! on to print their next "0 s" line first, and are dropped when the loop closes.
+//!
+//! Per-runtime note: on the multi-thread runtimes the coroutines run on workers while `run_forever` runs
+//! on the `block_on` thread, so the last instant (the coroutines' final "0 s" lines after `stop()`) can be
+//! cut short by the loop closing first.
+
+use std::time::Duration;
+
+use rosetta_asyncio::{EventLoop, Runtime, create_task};
+
+use crate::{Ctx, ScenarioError, ScenarioInfo};
+
+/// This scenario.
+pub const INFO: ScenarioInfo = ScenarioInfo {
+    id: "callbacks",
+    mirrors: "print_every_second coroutine + call_later callbacks, seed 003",
+    summary: "call_soon/call_later callbacks ticking beside coroutines, until loop.stop()",
+    test_scale: 0.02,
+    seeded: false,
+};
+
+async fn print_every_second_coroutine<R: Runtime>(ctx: Ctx, lp: EventLoop<R>, kind: &'static str) {
+    loop {
+        for i in 0..10 {
+            ctx.say(format!("{i} s (coroutine {kind})"));
+            ctx.sleep::<R>(1.0).await;
+        }
+        lp.stop();
+    }
+}
+
+fn print_every_seconds_callback<R: Runtime>(ctx: Ctx, lp: &EventLoop<R>, i: u32) {
+    ctx.say(format!("{i} s (callback)"));
+    let delay: Duration = ctx.out.real(1.0);
+    lp.call_later(delay, move |lp| print_every_seconds_callback(ctx, lp, i + 1));
+}
+
+fn print_every_seconds_callback_to_coroutine<R: Runtime>(ctx: Ctx, lp: &EventLoop<R>) {
+    // `asyncio.ensure_future`: the task runs on its own; its handle is not kept, as in the original.
+    drop(create_task::<R, _>(print_every_second_coroutine(ctx, lp.clone(), "8")));
+}
+
+async fn main<R: Runtime>(ctx: &Ctx) {
+    let lp = EventLoop::<R>::new();
+    let c = ctx.clone();
+    lp.call_soon(move |lp| print_every_seconds_callback(c, lp, 0));
+    let c = ctx.clone();
+    lp.call_soon(move |lp| print_every_seconds_callback_to_coroutine(c, lp));
+    // `asyncio.ensure_future(...)` before `run_forever`: its first step is queued after the two
+    // callbacks, so it runs from inside the loop's first turn.
+    let (c, l) = (ctx.clone(), lp.clone());
+    lp.call_soon(move |_| drop(create_task::<R, _>(print_every_second_coroutine(c, l, "A"))));
+    lp.run_forever().await;
+}
+
+/// Runs the program.
+///
+/// # Errors
+///
+/// If the loop cannot be created.
+pub fn run<R: Runtime>(ctx: &Ctx) -> Result<(), ScenarioError> {
+    ctx.asyncio_run::<R, _>(main::<R>(ctx))
+}

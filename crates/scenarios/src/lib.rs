@@ -1,0 +1,263 @@
+//! The Python asyncio walkthrough's programs (the scenarios), each written once over the [`Runtime`]
+//! trait and mirroring one reference program of `reference/python/`, whose CPython output is the
+//! behaviour to reproduce line for line.
+//!
+//! A scenario prints through a [`Transcript`] (never `println!`), sleeps through [`Ctx::sleep`] (the
+//! program's seconds times the time scale), and draws random numbers from [`PyRandom`], CPython's own
+//! generator, so that the seeded programs draw what CPython draws.
+//!
+//! The list of scenarios is [`SCENARIOS`], built by one macro invocation in this file; [`run`] runs one
+//! on the runtime `R`.
+//!
+//! # Examples
+//!
+//! ```
+//! use rosetta_scenarios::{Ctx, Echo, TimeScale};
+//! # use rosetta_runtimes::rosetta_smol::Smol as Rt;
+//!
+//! let ctx = Ctx::new(TimeScale::new(0.001).unwrap(), Echo::Quiet);
+//! let info = rosetta_scenarios::find("countasync").unwrap();
+//! rosetta_scenarios::run::<Rt>(info, &ctx).unwrap();
+//! assert_eq!(ctx.out.texts()[..6], ["One", "One", "One", "Two", "Two", "Two"]);
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+pub mod parity;
+pub mod pyrandom;
+pub mod transcript;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rosetta_asyncio::{GatherError, JoinError, Runtime};
+use rosetta_rt::{Config, RuntimeError};
+
+pub use pyrandom::PyRandom;
+pub use transcript::{Echo, Line, TimeScale, Transcript};
+
+/// The seed the originals pass to `random.seed`.
+pub const DEFAULT_SEED: u64 = 444;
+
+/// What a scenario is: its id, the Python program it mirrors, and how its output is checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScenarioInfo {
+    /// The id used by the CLI, the examples, the tests and the docs; also the reference's file stem.
+    pub id: &'static str,
+    /// Which program of the seeds it mirrors.
+    pub mirrors: &'static str,
+    /// What it shows, in one line.
+    pub summary: &'static str,
+    /// The time scale the parity test runs it at (real seconds per logical second).
+    pub test_scale: f64,
+    /// Whether it takes `--seed` (it draws random numbers).
+    pub seeded: bool,
+}
+
+impl ScenarioInfo {
+    /// The reference program's path, relative to the repository root.
+    pub fn python_path(&self) -> String {
+        format!("reference/python/{}.py", self.id)
+    }
+}
+
+/// Why a scenario did not run to its end.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// Its arguments are invalid; the message says what is valid.
+    #[error("{0}")]
+    Args(String),
+    /// The loop could not be created.
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+    /// A task of the scenario panicked or was cancelled where it should not have been.
+    #[error("a task failed: {0}")]
+    Task(#[from] JoinError),
+    /// Something the program checks did not hold.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl<E: fmt::Display> From<GatherError<E>> for ScenarioError {
+    fn from(error: GatherError<E>) -> Self {
+        match error {
+            GatherError::Task { error, .. } => ScenarioError::Task(error),
+            GatherError::Failed { index, error } => {
+                ScenarioError::Failed(format!("child {index} of a gather failed: {error}"))
+            }
+        }
+    }
+}
+
+/// What a scenario runs with: where it prints, its seed, its own arguments, and the loop's config.
+///
+/// Cheap to clone: tasks take a clone.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// Where the scenario prints.
+    pub out: Transcript,
+    /// The seed for `random.seed` (default [`DEFAULT_SEED`]).
+    pub seed: u64,
+    /// The scenario's own arguments (`chained 1 2 3`, `asyncq -p 2 -c 5`), without the program name.
+    pub args: Arc<Vec<String>>,
+    /// How to build the loop.
+    pub config: Config,
+}
+
+impl Ctx {
+    /// A context with the default seed, no arguments and the default loop config.
+    pub fn new(scale: TimeScale, echo: Echo) -> Self {
+        Ctx {
+            out: Transcript::new(scale, echo),
+            seed: DEFAULT_SEED,
+            args: Arc::new(Vec::new()),
+            config: Config::default(),
+        }
+    }
+
+    /// This context with a seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// This context with the scenario's own arguments.
+    pub fn with_args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.args = Arc::new(args.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// This context with a loop config.
+    pub fn with_config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Prints a line (the program's `print`).
+    pub fn say(&self, line: impl Into<String>) {
+        self.out.say(line);
+    }
+
+    /// Sleeps `logical_seconds` of the program's time (`asyncio.sleep`), without blocking the loop.
+    pub fn sleep<R: Runtime>(
+        &self,
+        logical_seconds: f64,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        R::sleep(self.out.real(logical_seconds))
+    }
+
+    /// Blocks the thread for `logical_seconds` of the program's time (`time.sleep`).
+    pub fn block(&self, logical_seconds: f64) {
+        std::thread::sleep(self.out.real(logical_seconds));
+    }
+
+    /// `asyncio.run(main)`: creates a loop of `R`, runs `main` on it, closes it.
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError::Runtime`] if the loop cannot be created.
+    pub fn asyncio_run<R: Runtime, F: Future>(&self, main: F) -> Result<F::Output, ScenarioError> {
+        let rt = R::create(&self.config)?;
+        let output = rt.block_on(main);
+        rt.close();
+        Ok(output)
+    }
+
+    /// The generator of `random.seed(self.seed)`, shareable between tasks.
+    pub fn random(&self) -> SharedRandom {
+        SharedRandom(Arc::new(Mutex::new(PyRandom::new(self.seed))))
+    }
+
+    /// Parses the scenario's own arguments with clap, as the Python program's argparse does.
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError::Args`] with clap's message (what was wrong, and the usage).
+    pub fn parse_args<A: clap::Parser>(&self, program: &str) -> Result<A, ScenarioError> {
+        A::try_parse_from(std::iter::once(program.to_owned()).chain(self.args.iter().cloned()))
+            .map_err(|error| ScenarioError::Args(error.render().to_string()))
+    }
+}
+
+/// CPython's module-level `random`, shared by the tasks of one program.
+#[derive(Debug, Clone)]
+pub struct SharedRandom(Arc<Mutex<PyRandom>>);
+
+impl SharedRandom {
+    /// `random.randint(a, b)`.
+    pub fn randint(&self, a: i64, b: i64) -> i64 {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .randint(a, b)
+    }
+}
+
+macro_rules! scenarios {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+
+        /// Every scenario, in the order the walkthrough meets them.
+        pub const SCENARIOS: &[ScenarioInfo] = &[$($module::INFO),*];
+
+        /// Runs the scenario `info` on the runtime `R`: the whole program, loop creation included, as
+        /// `python3 <scenario>.py` would.
+        ///
+        /// # Errors
+        ///
+        /// Whatever stopped the program: bad arguments, a loop that could not be created, a failed task.
+        pub fn run<R: Runtime>(info: &ScenarioInfo, ctx: &Ctx) -> Result<(), ScenarioError> {
+            $(
+                if info.id == $module::INFO.id {
+                    return $module::run::<R>(ctx);
+                }
+            )*
+            Err(ScenarioError::Failed(format!("unknown scenario `{}`", info.id)))
+        }
+    };
+}
+
+scenarios!(
+    countasync,
+    countsync,
+    nested,
+    makerandom,
+    chained,
+    asyncq,
+    say_after,
+    executor,
+    callbacks,
+    context,
+    agen,
+    blocking,
+    wait_for,
+    loop_overhead,
+    chess,
+    waker,
+);
+
+/// An id that names no scenario.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scenario `{id}`; valid scenarios are: {valid}", valid = ids().join(", "))]
+pub struct UnknownScenario {
+    /// The id as given.
+    pub id: String,
+}
+
+/// The ids of every scenario, in order.
+pub fn ids() -> Vec<&'static str> {
+    SCENARIOS.iter().map(|info| info.id).collect()
+}
+
+/// The scenario whose id is `id`.
+///
+/// # Errors
+///
+/// [`UnknownScenario`], whose message lists the valid ids.
+pub fn find(id: &str) -> Result<&'static ScenarioInfo, UnknownScenario> {
+    SCENARIOS
+        .iter()
+        .find(|info| info.id == id)
+        .ok_or_else(|| UnknownScenario { id: id.to_owned() })
+}
