@@ -17,8 +17,17 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Lists the runtimes: id, name, crate version, flavor, worker threads.
+    /// Lists the runtimes (id, name, crate version, flavor, worker threads) and the scenarios.
     List,
+    /// Runs one scenario, as `python3 reference/python/<scenario>.py` would, on one runtime or on each.
+    ///
+    /// Flags go before the scenario's own arguments: `rosetta run asyncq --runtime smol -- -p 2 -c 5`.
+    Run {
+        /// The scenario (see `rosetta list`).
+        scenario: String,
+        #[command(flatten)]
+        run: rosetta_harness::cli::RunArgs,
+    },
 }
 
 fn main() -> ExitCode {
@@ -41,9 +50,27 @@ fn main() -> ExitCode {
         }
     };
     match cli.command.unwrap_or(Command::List) {
-        Command::List => print!("{}", runtimes_table()),
+        Command::List => {
+            print!("{}", runtimes_table());
+            println!();
+            print!("{}", scenarios_table());
+            ExitCode::SUCCESS
+        }
+        Command::Run { scenario, run } => rosetta_harness::cli::run_scenario(&scenario, &run),
     }
-    ExitCode::SUCCESS
+}
+
+/// The scenarios as a table, one row per scenario.
+fn scenarios_table() -> String {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(["scenario", "mirrors", "what it shows"]);
+    for info in rosetta_scenarios::SCENARIOS {
+        table.add_row([info.id, info.mirrors, info.summary]);
+    }
+    format!("{table}\n")
 }
 
 /// The runtimes as a table, one row per registry entry.

@@ -85,8 +85,9 @@ impl<E> GatherError<E> {
 
 /// Runs every future as a task and collects their outputs in argument order (`asyncio.gather`).
 ///
-/// The children are spawned now, so they run even before the gather is awaited. The gather completes with
-/// the first panic among them, leaving the others running; see the [module docs](self).
+/// The children are spawned now, so they run even before the gather is awaited; call it inside the
+/// running loop (in `block_on`, or a task), as asyncio's `gather` needs a running loop. The gather
+/// completes with the first panic among them, leaving the others running; see the [module docs](self).
 pub fn gather<R, I>(futures: I) -> Gather<R, <I::Item as Future>::Output, std::convert::Infallible>
 where
     R: Runtime,

@@ -13,6 +13,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "an async generator, consumed by two async comprehensions",
     test_scale: 0.05,
     seeded: false,
+    test_args: &[],
+    expect: crate::same_everywhere,
 };
 
 fn mygen<R: Runtime>(ctx: Ctx, u: u32) -> impl Stream<Item = u64> {

@@ -21,7 +21,20 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "time.sleep inside a coroutine blocks the loop: 6 s instead of 3",
     test_scale: 0.02,
     seeded: false,
+    test_args: &[],
+    expect,
 };
+
+fn expect(flavor: crate::Flavor) -> crate::Expect {
+    if crate::parallel(flavor) {
+        crate::Expect::Differs {
+            why: "two workers run the two blocking calls at once: both Start lines come first and it takes 3 s, not 6",
+            check: |_, port| crate::parity::exactly(port, &["Start", "Start", "End", "End", "Time taken: #.# seconds"]),
+        }
+    } else {
+        crate::Expect::Same
+    }
+}
 
 async fn task(ctx: Ctx) {
     ctx.say("Start");

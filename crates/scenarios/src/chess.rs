@@ -21,6 +21,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "24 boards × 30 moves: about 12 h one board at a time, about 1 h async",
     test_scale: 0.00005,
     seeded: false,
+    test_args: &[],
+    expect: crate::same_everywhere,
 };
 
 const HOUR: f64 = 3600.0;

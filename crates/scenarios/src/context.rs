@@ -16,6 +16,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "async with: __aenter__ / body / __aexit__, in order",
     test_scale: 0.02,
     seeded: false,
+    test_args: &[],
+    expect: crate::same_everywhere,
 };
 
 /// `class AsyncAdd`: `__aenter__` sleeps a second and returns `a + b`.

@@ -14,6 +14,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "the blocking contrast: three count() with time.sleep take 3 s",
     test_scale: 0.02,
     seeded: false,
+    test_args: &[],
+    expect: crate::same_everywhere,
 };
 
 fn count(ctx: &Ctx) {

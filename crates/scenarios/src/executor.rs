@@ -16,6 +16,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "blocking sleeps handed to the executor overlap: 5 s for two 5 s sleeps",
     test_scale: 0.02,
     seeded: false,
+    test_args: &[],
+    expect: crate::same_everywhere,
 };
 
 async fn coroutine<R: Runtime>(ctx: Ctx, n: u8) -> Result<(), ScenarioError> {
@@ -33,9 +35,8 @@ async fn coroutine<R: Runtime>(ctx: Ctx, n: u8) -> Result<(), ScenarioError> {
 ///
 /// If the loop cannot be created or a task fails.
 pub fn run<R: Runtime>(ctx: &Ctx) -> Result<(), ScenarioError> {
-    ctx.asyncio_run::<R, _>(try_gather::<R, _, _, _>([
-        coroutine::<R>(ctx.clone(), 1),
-        coroutine::<R>(ctx.clone(), 2),
-    ]))??;
+    // `loop.run_until_complete(asyncio.gather(...))`: the gather is made inside the running loop.
+    let main = async { try_gather::<R, _, _, _>([coroutine::<R>(ctx.clone(), 1), coroutine::<R>(ctx.clone(), 2)]).await };
+    ctx.asyncio_run::<R, _>(main)??;
     Ok(())
 }

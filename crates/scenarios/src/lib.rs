@@ -34,6 +34,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use rosetta_asyncio::{GatherError, JoinError, Runtime};
 use rosetta_rt::{Config, RuntimeError};
 
+pub use parity::{Expect, Flavor};
 pub use pyrandom::PyRandom;
 pub use transcript::{Echo, Line, TimeScale, Transcript};
 
@@ -41,7 +42,7 @@ pub use transcript::{Echo, Line, TimeScale, Transcript};
 pub const DEFAULT_SEED: u64 = 444;
 
 /// What a scenario is: its id, the Python program it mirrors, and how its output is checked.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct ScenarioInfo {
     /// The id used by the CLI, the examples, the tests and the docs; also the reference's file stem.
     pub id: &'static str,
@@ -53,6 +54,20 @@ pub struct ScenarioInfo {
     pub test_scale: f64,
     /// Whether it takes `--seed` (it draws random numbers).
     pub seeded: bool,
+    /// The arguments the parity test runs both programs with (the defaults, or smaller sizes).
+    pub test_args: &'static [&'static str],
+    /// What it must print compared with CPython, on a runtime of the given flavor.
+    pub expect: fn(Flavor) -> Expect,
+}
+
+/// The usual expectation: CPython's lines at CPython's instants, on every runtime.
+pub fn same_everywhere(_: Flavor) -> Expect {
+    Expect::Same
+}
+
+/// Whether tasks of a runtime of this flavor run in parallel on several threads.
+pub fn parallel(flavor: Flavor) -> bool {
+    !matches!(flavor, Flavor::CurrentThread)
 }
 
 impl ScenarioInfo {

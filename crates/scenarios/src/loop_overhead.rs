@@ -22,7 +22,32 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "create and close many loops: the mean cost of each step",
     test_scale: 0.02,
     seeded: false,
+    test_args: &["-n", "50"],
+    expect,
 };
+
+fn expect(_: crate::Flavor) -> crate::Expect {
+    crate::Expect::Differs {
+        why: "the first line names the loop implementation: CPython's class, or the runtime id",
+        check: |_, port| {
+            let mut lines: Vec<String> = port.to_vec();
+            if let Some(first) = lines.first_mut()
+                && let Some(open) = first.find(" event loops (")
+            {
+                first.truncate(open);
+                first.push_str(" event loops (<loop>)");
+            }
+            crate::parity::exactly(
+                &lines,
+                &[
+                    "Created and closed 50 event loops (<loop>)",
+                    "Average event loop creation overhead: #.# ms",
+                    "Average event loop closing overhead: #.# ms",
+                ],
+            )
+        },
+    }
+}
 
 /// `loop_overhead.py [-n N]`.
 #[derive(Debug, Parser)]

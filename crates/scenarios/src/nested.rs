@@ -15,6 +15,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "a gather of a gather: the loop interleaves every coroutine, 3 s in all",
     test_scale: 0.02,
     seeded: false,
+    test_args: &[],
+    expect: crate::same_everywhere,
 };
 
 async fn count<R: Runtime>(ctx: Ctx, i: u32) {

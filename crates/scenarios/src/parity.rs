@@ -18,6 +18,8 @@ use regex::Regex;
 
 use crate::transcript::Line;
 
+pub use rosetta_rt::Flavor;
+
 /// Lines of the reference closer than this (logical seconds) belong to one instant.
 ///
 /// Distinct instants of the programs are at least a tenth of a second apart (most are whole seconds),
@@ -225,5 +227,67 @@ mod tests {
             parse_timed("One\n").unwrap_err(),
             "line 1: no tab after the time: \"One\""
         );
+    }
+}
+
+/// What a port must print, compared with CPython, on one kind of runtime.
+#[derive(Debug, Clone, Copy)]
+pub enum Expect {
+    /// CPython's lines, at CPython's instants ([`compare`]).
+    Same,
+    /// A difference from CPython that the scenario documents; `check` must hold instead.
+    Differs {
+        /// Why the runtime prints something else, in one sentence.
+        why: &'static str,
+        /// What must hold: given CPython's transcript and the port's lines.
+        check: fn(&[Line], &[String]) -> Result<(), String>,
+    },
+}
+
+/// Every instant but the last matches; the port's remaining lines are some of the last instant's.
+///
+/// For programs that stop the loop while tasks on other workers are still printing.
+pub fn all_but_the_last_instant(reference: &[Line], port: &[String]) -> Result<(), String> {
+    let instants = instants(reference);
+    let Some((last, before)) = instants.split_last() else {
+        return compare(reference, port).map_err(|mismatch| mismatch.to_string());
+    };
+    let masked: Vec<String> = port.iter().map(|line| mask(line)).collect();
+    let mut rest = masked.as_slice();
+    for (index, expected) in before.iter().enumerate() {
+        let (found, after) = rest.split_at(expected.len().min(rest.len()));
+        if multiset(expected) != multiset(found) {
+            return Err(Mismatch {
+                instant: index,
+                expected: expected.clone(),
+                found: found.to_vec(),
+            }
+            .to_string());
+        }
+        rest = after;
+    }
+    let mut allowed = multiset(last);
+    for line in rest {
+        match allowed.get_mut(line.as_str()) {
+            Some(count) if *count > 0 => *count -= 1,
+            _ => {
+                return Err(format!(
+                    "after the last full instant the port printed {line:?}, which CPython did not"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The port's lines, masked, are exactly `expected`, in order.
+pub fn exactly(port: &[String], expected: &[&str]) -> Result<(), String> {
+    let masked: Vec<String> = port.iter().map(|line| mask(line)).collect();
+    if masked == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected {expected:?}, the port printed {masked:?}"
+        ))
     }
 }

@@ -12,6 +12,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "create_task starts both coroutines at once: hello at 1 s, world at 2 s",
     test_scale: 0.02,
     seeded: false,
+    test_args: &[],
+    expect: crate::same_everywhere,
 };
 
 async fn say_after<R: Runtime>(ctx: Ctx, delay: f64, what: &'static str) {

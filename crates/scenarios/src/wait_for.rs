@@ -18,6 +18,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "wait_for cancels a slow coroutine at its timeout; a fast one returns in time",
     test_scale: 0.02,
     seeded: false,
+    test_args: &[],
+    expect: crate::same_everywhere,
 };
 
 /// The timeout given to both `wait_for` calls, in seconds.

@@ -29,6 +29,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "a hand-written future, a timer thread and a Waker, step by step",
     test_scale: 0.02,
     seeded: false,
+    test_args: &[],
+    expect: crate::same_everywhere,
 };
 
 /// What the timer thread and the future share.

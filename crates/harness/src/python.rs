@@ -1,0 +1,115 @@
+//! Running the CPython originals of `reference/python/` and reading their timed transcripts.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rosetta_scenarios::{Line, ScenarioInfo, TimeScale, parity};
+
+/// Why a reference transcript could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum PythonError {
+    /// No `python3` on `PATH` (nor `ROSETTA_PYTHON` set).
+    #[error("python3 was not found on PATH (set ROSETTA_PYTHON to use another interpreter)")]
+    Missing,
+    /// The reference program is not where it should be.
+    #[error("the reference program {0} is missing")]
+    NoReference(PathBuf),
+    /// The interpreter could not be started.
+    #[error("could not run {program}: {error}")]
+    Spawn {
+        /// What was run.
+        program: String,
+        /// Why it failed.
+        error: std::io::Error,
+    },
+    /// The program exited with an error.
+    #[error("{program} exited with {status}: {stderr}")]
+    Failed {
+        /// What was run.
+        program: String,
+        /// Its exit status.
+        status: std::process::ExitStatus,
+        /// What it said on stderr.
+        stderr: String,
+    },
+    /// Its output is not a transcript.
+    #[error("{program} printed something that is not a transcript: {error}")]
+    Unreadable {
+        /// What was run.
+        program: String,
+        /// What was wrong.
+        error: String,
+    },
+}
+
+/// The repository root, where `reference/python/` is.
+pub fn repo_root() -> PathBuf {
+    // This crate sits at `crates/harness` in the repository.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The Python interpreter: `ROSETTA_PYTHON`, or `python3` if it runs.
+pub fn interpreter() -> Option<String> {
+    if let Ok(python) = std::env::var("ROSETTA_PYTHON") {
+        return Some(python);
+    }
+    let runs = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    runs.then(|| "python3".to_owned())
+}
+
+/// `python3 --version`, if there is one.
+pub fn version() -> Option<String> {
+    let python = interpreter()?;
+    let out = Command::new(python).arg("--version").output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Runs the reference program of `scenario` at `scale`, with `--seed` if it is seeded, and `args`; returns
+/// its timed transcript.
+///
+/// # Errors
+///
+/// [`PythonError`]: no interpreter, no program, a failed run, or output that is not a transcript.
+pub fn transcript(
+    scenario: &ScenarioInfo,
+    scale: TimeScale,
+    seed: u64,
+    args: &[String],
+) -> Result<Vec<Line>, PythonError> {
+    let python = interpreter().ok_or(PythonError::Missing)?;
+    let program = repo_root().join(scenario.python_path());
+    if !program.is_file() {
+        return Err(PythonError::NoReference(program));
+    }
+    let mut command = Command::new(&python);
+    command
+        .arg(&program)
+        .args(args)
+        .env("ROSETTA_TIME_SCALE", scale.to_string())
+        .env("ROSETTA_TRANSCRIPT", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    if scenario.seeded {
+        command.arg("--seed").arg(seed.to_string());
+    }
+    let name = format!("{python} {}", scenario.python_path());
+    let out = command.output().map_err(|error| PythonError::Spawn {
+        program: name.clone(),
+        error,
+    })?;
+    if !out.status.success() {
+        return Err(PythonError::Failed {
+            program: name,
+            status: out.status,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        });
+    }
+    parity::parse_timed(&String::from_utf8_lossy(&out.stdout)).map_err(|error| {
+        PythonError::Unreadable {
+            program: name,
+            error,
+        }
+    })
+}
