@@ -122,7 +122,8 @@ pub enum Verdict {
     Fail(String),
 }
 
-/// Judges a port's lines against CPython's transcript, by what the scenario expects on `runtime`.
+/// Judges a port's lines against CPython's transcript, by what the scenario expects on `runtime`, after
+/// the scenario's own checks of its figures.
 pub fn judge(
     scenario: &ScenarioInfo,
     runtime: &RuntimeInfo,
@@ -130,6 +131,9 @@ pub fn judge(
     port: &[Line],
 ) -> Verdict {
     let texts: Vec<String> = port.iter().map(|line| line.text.clone()).collect();
+    if let Err(what) = (scenario.verify)(&texts) {
+        return Verdict::Fail(format!("the program's own check failed: {what}"));
+    }
     match (scenario.expect)(runtime.flavor) {
         Expect::Same => match parity::compare(reference, &texts) {
             Ok(()) => Verdict::Pass,

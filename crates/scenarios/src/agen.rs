@@ -15,6 +15,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     seeded: false,
     test_args: &[],
     expect: crate::same_everywhere,
+    verify: crate::no_checks,
 };
 
 fn mygen<R: Runtime>(ctx: Ctx, u: u32) -> impl Stream<Item = u64> {

@@ -19,11 +19,38 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     id: "chess",
     mirrors: "the simultaneous chess exhibition, seed 001",
     summary: "24 boards × 30 moves: about 12 h one board at a time, about 1 h async",
-    test_scale: 0.00005,
+    // A master move (5 s) lasts 2 ms at this scale: longer than tokio's 1 ms timer slot, under which the
+    // asynchronous exhibition would be measured hours long. The synchronous one is plain arithmetic.
+    test_scale: 0.0004,
     seeded: false,
-    test_args: &[],
+    test_args: &["--mode", "async"],
     expect: crate::same_everywhere,
+    verify,
 };
+
+/// The story's figures: about 12 hours one board at a time, about 1 hour async (24 × 30 × 5 s + the last
+/// reply), whichever exhibitions ran.
+fn verify(lines: &[String]) -> Result<(), String> {
+    let hours = |prefix: &str| {
+        lines.iter().find_map(|line| {
+            let rest = line.strip_prefix(prefix)?;
+            rest.split(" games in ").nth(1)?.strip_suffix(" hours")?.parse::<f64>().ok()
+        })
+    };
+    if let Some(sync) = hours("Synchronous exhibition: ")
+        && !(11.9..=12.5).contains(&sync)
+    {
+        return Err(format!("the synchronous exhibition took {sync} hours, not about 12"));
+    }
+    match hours("Asynchronous exhibition: ") {
+        Some(h) if (0.95..=1.2).contains(&h) => Ok(()),
+        Some(h) => Err(format!("the asynchronous exhibition took {h} hours, not about 1")),
+        None if lines.iter().any(|line| line.starts_with("Asynchronous")) => {
+            Err("the asynchronous exhibition printed no total".into())
+        }
+        None => Ok(()),
+    }
+}
 
 const HOUR: f64 = 3600.0;
 
@@ -142,4 +169,24 @@ pub fn run<R: Runtime>(ctx: &Ctx) -> Result<(), ScenarioError> {
         ctx.asyncio_run::<R, _>(async_exhibition::<R>(ctx, &args))??;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::verify;
+
+    fn lines(text: &[&str]) -> Vec<String> {
+        text.iter().map(|line| (*line).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_figures_of_the_story_are_checked() {
+        let good = lines(&["Synchronous exhibition: 24 games in 12.0 hours", "Asynchronous exhibition: 24 games in 1.0 hours"]);
+        assert_eq!(verify(&good), Ok(()));
+        // What tokio measures when a master move is shorter than its 1 ms timer slot.
+        let slow = lines(&["Asynchronous exhibition: 24 games in 4.5 hours"]);
+        assert!(verify(&slow).unwrap_err().contains("4.5 hours"));
+        let serial = lines(&["Synchronous exhibition: 24 games in 9.0 hours"]);
+        assert!(verify(&serial).is_err());
+    }
 }

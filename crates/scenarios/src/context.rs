@@ -18,6 +18,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     seeded: false,
     test_args: &[],
     expect: crate::same_everywhere,
+    verify: crate::no_checks,
 };
 
 /// `class AsyncAdd`: `__aenter__` sleeps a second and returns `a + b`.

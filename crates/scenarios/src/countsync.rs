@@ -16,6 +16,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     seeded: false,
     test_args: &[],
     expect: crate::same_everywhere,
+    verify: crate::no_checks,
 };
 
 fn count(ctx: &Ctx) {

@@ -18,6 +18,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     seeded: false,
     test_args: &[],
     expect: crate::same_everywhere,
+    verify: crate::no_checks,
 };
 
 async fn coroutine<R: Runtime>(ctx: Ctx, n: u8) -> Result<(), ScenarioError> {

@@ -58,6 +58,14 @@ pub struct ScenarioInfo {
     pub test_args: &'static [&'static str],
     /// What it must print compared with CPython, on a runtime of the given flavor.
     pub expect: fn(Flavor) -> Expect,
+    /// The program's own checks of what it printed, on every runtime, with or without CPython to compare
+    /// with: the figures its story depends on (chess: about 1 hour async).
+    pub verify: fn(&[String]) -> Result<(), String>,
+}
+
+/// No checks of its own: the comparison with CPython says it all.
+pub fn no_checks(_: &[String]) -> Result<(), String> {
+    Ok(())
 }
 
 /// The usual expectation: CPython's lines at CPython's instants, on every runtime.

@@ -17,6 +17,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     seeded: false,
     test_args: &[],
     expect: crate::same_everywhere,
+    verify: crate::no_checks,
 };
 
 async fn count<R: Runtime>(ctx: Ctx, i: u32) {

@@ -14,6 +14,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     seeded: false,
     test_args: &[],
     expect: crate::same_everywhere,
+    verify: crate::no_checks,
 };
 
 async fn say_after<R: Runtime>(ctx: Ctx, delay: f64, what: &'static str) {

@@ -31,6 +31,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     seeded: false,
     test_args: &[],
     expect: crate::same_everywhere,
+    verify: crate::no_checks,
 };
 
 /// What the timer thread and the future share.
