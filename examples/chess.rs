@@ -2,8 +2,9 @@
 //!
 //! Mirrors the simultaneous chess exhibition, seed 001; `reference/python/chess.py` is the Python original.
 //!
-//! Run: `cargo run --example chess -- --runtime smol` (default runtime `tokio`; `--runtime all` runs it
-//! on each runtime in turn; `--time-scale 0.1` runs ten times faster).
+//! Run: `cargo run --example chess -- --runtime smol --time-scale 0.0005` (default runtime `tokio`;
+//! `--runtime all` runs it on each runtime in turn). At scale 1.0 it plays the real 12 + 1 hours; at
+//! 0.0005 they take 22 s and 2 s.
 
 use std::process::ExitCode;
 

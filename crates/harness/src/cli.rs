@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use rosetta_scenarios::{Echo, TimeScale};
 
 use crate::RunRequest;
@@ -81,7 +81,7 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// `examples/<scenario>.rs`: the same flags as `rosetta run`, for one scenario.
+/// The flags of an example: those of `rosetta run`, for one scenario.
 #[derive(Debug, Parser)]
 struct ExampleCli {
     #[command(flatten)]
@@ -90,7 +90,15 @@ struct ExampleCli {
 
 /// The whole `main` of an example: parses the flags and runs `scenario`.
 pub fn example_main(scenario: &str) -> ExitCode {
-    match ExampleCli::try_parse() {
+    // The scenario's own name and summary head the example's `--help`.
+    let command = rosetta_scenarios::find(scenario).map_or_else(
+        |_| ExampleCli::command(),
+        |info| ExampleCli::command().name(info.id).about(info.summary),
+    );
+    let parsed = command
+        .try_get_matches()
+        .and_then(|matches| ExampleCli::from_arg_matches(&matches));
+    match parsed {
         Ok(cli) => run_scenario(scenario, &cli.run),
         Err(error) => {
             let _ = error.print();

@@ -126,6 +126,13 @@ macro_rules! smol_tasks {
                 timer.await;
             }
         }
+
+        fn sleep_until(deadline: std::time::Instant) -> impl Future<Output = ()> + Send + 'static {
+            let timer = smol::Timer::at(deadline);
+            async move {
+                timer.await;
+            }
+        }
     };
 }
 

@@ -94,6 +94,12 @@ macro_rules! tokio_runtime {
                 tokio::time::sleep(duration)
             }
 
+            fn sleep_until(
+                deadline: std::time::Instant,
+            ) -> impl Future<Output = ()> + Send + 'static {
+                tokio::time::sleep_until(tokio::time::Instant::from_std(deadline))
+            }
+
             fn yield_now() -> impl Future<Output = ()> + Send + 'static {
                 tokio::task::yield_now()
             }

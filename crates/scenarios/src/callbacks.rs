@@ -8,11 +8,14 @@
 //!
 //! Per-runtime note: on the multi-thread runtimes the coroutines run on workers while `run_forever` runs
 //! on the `block_on` thread, so the last instant (the coroutines' final "0 s" lines after `stop()`) can be
-//! cut short by the loop closing first.
+//! cut short by the loop closing first. On async-std, closing the loop would leave the coroutines running
+//! in its global runtime; the port cancels them, as `loop.close()` destroys them in asyncio.
 
 use std::time::Duration;
 
-use rosetta_asyncio::{EventLoop, Runtime, create_task};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rosetta_asyncio::{EventLoop, Runtime, Task, create_task};
 
 use crate::{Ctx, ScenarioError, ScenarioInfo};
 
@@ -55,22 +58,33 @@ fn print_every_seconds_callback<R: Runtime>(ctx: Ctx, lp: &EventLoop<R>, i: u32)
     lp.call_later(delay, move |lp| print_every_seconds_callback(ctx, lp, i + 1));
 }
 
-fn print_every_seconds_callback_to_coroutine<R: Runtime>(ctx: Ctx, lp: &EventLoop<R>) {
-    // `asyncio.ensure_future`: the task runs on its own; its handle is not kept, as in the original.
-    drop(create_task::<R, _>(print_every_second_coroutine(ctx, lp.clone(), "8")));
+/// The tasks the program starts, which asyncio's `loop.close()` destroys if they are still pending.
+type Tasks<R> = Arc<Mutex<Vec<Task<R, ()>>>>;
+
+fn print_every_seconds_callback_to_coroutine<R: Runtime>(ctx: Ctx, lp: &EventLoop<R>, tasks: &Tasks<R>) {
+    // `asyncio.ensure_future`: the task runs on its own; the program keeps no handle to it.
+    let task = create_task::<R, _>(print_every_second_coroutine(ctx, lp.clone(), "8"));
+    tasks.lock().unwrap_or_else(PoisonError::into_inner).push(task);
 }
 
 async fn main<R: Runtime>(ctx: &Ctx) {
     let lp = EventLoop::<R>::new();
+    let tasks: Tasks<R> = Arc::default();
     let c = ctx.clone();
     lp.call_soon(move |lp| print_every_seconds_callback(c, lp, 0));
-    let c = ctx.clone();
-    lp.call_soon(move |lp| print_every_seconds_callback_to_coroutine(c, lp));
-    // `asyncio.ensure_future(...)` before `run_forever`: its first step is queued after the two
-    // callbacks, so it runs from inside the loop's first turn.
-    let (c, l) = (ctx.clone(), lp.clone());
-    lp.call_soon(move |_| drop(create_task::<R, _>(print_every_second_coroutine(c, l, "A"))));
+    let (c, t) = (ctx.clone(), Arc::clone(&tasks));
+    lp.call_soon(move |lp| print_every_seconds_callback_to_coroutine(c, lp, &t));
+    // `asyncio.ensure_future(...)` before `run_forever`: created now, it first runs once the loop's first
+    // turn has run the two callbacks, and before the coroutine that the second callback creates.
+    let a = create_task::<R, _>(print_every_second_coroutine(ctx.clone(), lp.clone(), "A"));
+    tasks.lock().unwrap_or_else(PoisonError::into_inner).push(a);
     lp.run_forever().await;
+    // `loop.close()` destroys the tasks still pending. Closing an async-std loop would not (its runtime is
+    // global), so they are cancelled here, on every runtime alike.
+    let pending: Vec<_> = tasks.lock().unwrap_or_else(PoisonError::into_inner).drain(..).collect();
+    for task in pending {
+        let _ = task.cancel().await;
+    }
 }
 
 /// Runs the program.

@@ -53,7 +53,7 @@ fn expect(flavor: crate::Flavor) -> crate::Expect {
 #[derive(Debug, Parser)]
 struct Args {
     /// The chain numbers (default 1 2 3).
-    #[arg(value_name = "N", default_values_t = [1, 2, 3])]
+    #[arg(value_name = "N", num_args = 0.., default_values_t = [1, 2, 3])]
     args: Vec<i64>,
 }
 
