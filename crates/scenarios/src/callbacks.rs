@@ -8,7 +8,7 @@
 //!
 //! Per-runtime note: on the multi-thread runtimes the coroutines run on workers while `run_forever` runs
 //! on the `block_on` thread, so the last instant (the coroutines' final "0 s" lines after `stop()`) can be
-//! cut short by the loop closing first. On async-std, closing the loop would leave the coroutines running
+//! cut short by their cancellation, right after `run_forever` returns. On async-std, closing the loop would leave the coroutines running
 //! in its global runtime; the port cancels them, as `loop.close()` destroys them in asyncio.
 
 use std::time::Duration;
@@ -34,7 +34,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
 fn expect(flavor: crate::Flavor) -> crate::Expect {
     if crate::parallel(flavor) {
         crate::Expect::Differs {
-            why: "the coroutines run on workers while run_forever runs on the block_on thread: the loop may close before they print their last line",
+            why: "the coroutines run on workers while run_forever runs on the block_on thread: they may be cancelled before they print their last line",
             check: crate::parity::all_but_the_last_instant,
         }
     } else {

@@ -1,11 +1,11 @@
 //! Mirrors the simultaneous exhibition of seed 001 (`chess.py`): a chess master plays 24 amateurs, 30
 //! moves a game, 5 seconds per move for the master and 55 for each opponent. One board at a time that is
 //! 24 × 30 × (5 + 55) s = 12 hours; moving at each board in turn while the opponents think, it is
-//! 30 × 24 × 5 s = 1 hour. Both versions run, at the time scale (the tests use 0.00005: 12 h in ~2 s).
+//! 30 × 24 × 5 s = 1 hour. Both versions run, at the time scale (0.00005 plays the 12 h in about 2 s).
 //!
 //! Both sleep until each step's scheduled end rather than for the step's length, as the reference does:
 //! over the master's 720 consecutive moves, timer lateness would otherwise add up to hours at tiny
-//! scales (tokio's 1 ms wheel is 20 logical seconds a move at 0.00005).
+//! scales (a relative sleep on tokio's 1 ms wheel is at least 20 logical seconds at 0.00005).
 
 use std::time::Instant;
 

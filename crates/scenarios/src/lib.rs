@@ -163,11 +163,21 @@ impl Ctx {
     }
 
     /// Sleeps `logical_seconds` of the program's time (`asyncio.sleep`), without blocking the loop.
+    ///
+    /// `asyncio.sleep(0)` always lets the other ready tasks run once; a runtime's zero-length timer may
+    /// not (async-io's completes at once, tokio's waits for its next 1 ms tick), so zero is a yield.
     pub fn sleep<R: Runtime>(
         &self,
         logical_seconds: f64,
     ) -> impl Future<Output = ()> + Send + 'static {
-        R::sleep(self.out.real(logical_seconds))
+        let duration = self.out.real(logical_seconds);
+        async move {
+            if duration.is_zero() {
+                R::yield_now().await;
+            } else {
+                R::sleep(duration).await;
+            }
+        }
     }
 
     /// Blocks the thread for `logical_seconds` of the program's time (`time.sleep`).
