@@ -1,77 +1,32 @@
-//! Loop create and close, timed separately, on every runtime (asyncio's `new_event_loop` / `close`).
+//! Loop create and close, timed separately, on every runtime (asyncio's `new_event_loop` / `close`),
+//! multi-thread flavors at 1 and 2 workers, beside the runtime's own builder and two floors: a bare
+//! `async_executor::Executor::new()`, and `epoll_create1` + `eventfd`.
+//!
+//! async-std has one global runtime, so its create and close are no-ops (global runtime: no per-loop
+//! cost); its one-time start is measured instead, in a fresh process per iteration: this binary starts
+//! itself again, and `rosetta_workloads::fresh::serve_child` answers in the child.
 //!
 //! Run: `cargo bench --bench loop_create_close`.
 
-use std::time::{Duration, Instant};
+mod common;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use rosetta_runtimes::{Config, Runtime, RuntimeVisitor};
+use std::time::Duration;
 
-/// Times `iters` creates (or closes) of runtime `R`, excluding the other step.
-struct CreateClose {
-    iters: u64,
-    config: Config,
-    time_close: bool,
-}
+use criterion::Criterion;
+use rosetta_workloads::Group;
 
-impl RuntimeVisitor for CreateClose {
-    type Output = Duration;
-
-    fn visit<R: Runtime>(self) -> Duration {
-        let mut total = Duration::ZERO;
-        for _ in 0..self.iters {
-            let start = Instant::now();
-            let rt = R::create(&self.config).expect("runtime creates");
-            let created = start.elapsed();
-            let start = Instant::now();
-            rt.close();
-            total += if self.time_close {
-                start.elapsed()
-            } else {
-                created
-            };
-        }
-        total
+fn main() {
+    if rosetta_workloads::fresh::serve_child() {
+        return;
     }
-}
-
-fn bench(c: &mut Criterion) {
-    for (step, time_close) in [("create", false), ("close", true)] {
-        let mut group = c.benchmark_group(format!("loop_{step}"));
-        group
-            .measurement_time(Duration::from_secs(2))
-            .sample_size(20);
-        for info in rosetta_runtimes::RUNTIMES {
-            let workers: &[Option<usize>] = if info.flavor.configurable_workers() {
-                &[Some(1), Some(2)]
-            } else {
-                &[None]
-            };
-            for &worker_threads in workers {
-                let param = worker_threads.map_or("-".to_owned(), |n| format!("{n}w"));
-                group.bench_with_input(
-                    BenchmarkId::new(info.id, param),
-                    &worker_threads,
-                    |b, &worker_threads| {
-                        b.iter_custom(|iters| {
-                            let config = Config { worker_threads };
-                            rosetta_runtimes::visit(
-                                info.id,
-                                CreateClose {
-                                    iters,
-                                    config,
-                                    time_close,
-                                },
-                            )
-                            .expect("registry id")
-                        });
-                    },
-                );
-            }
-        }
-        group.finish();
+    let mut c = Criterion::default().configure_from_args();
+    for group in [Group::LoopCreate, Group::LoopClose] {
+        common::run_group(&mut c, group, |group| {
+            group
+                .sample_size(20)
+                .warm_up_time(Duration::from_millis(200))
+                .measurement_time(Duration::from_millis(500));
+        });
     }
+    c.final_summary();
 }
-
-criterion_group!(benches, bench);
-criterion_main!(benches);

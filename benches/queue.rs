@@ -1,0 +1,25 @@
+//! Queue throughput: 100 000 items through the toolkit `Queue` (put, get, `task_done`, `join`),
+//! P producers × C consumers ∈ {1×1, 4×4, 16×16}, bounded 1 024 and unbounded, every task spawned;
+//! beside it the raw channels (tokio `mpsc`, `async-channel`, `flume`), at 1×1 the same queue on
+//! native spawns (the abstraction's overhead) and a `VecDeque` push/pop loop (asyncio's `Queue`).
+//!
+//! Run: `cargo bench --bench queue`; one shape: `cargo bench --bench queue -- 1x1-bounded`.
+
+mod common;
+
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rosetta_workloads::Group;
+
+fn queue(c: &mut Criterion) {
+    common::run_group(c, Group::Queue, |group| {
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(200))
+            .measurement_time(Duration::from_millis(600));
+    });
+}
+
+criterion_group!(benches, queue);
+criterion_main!(benches);

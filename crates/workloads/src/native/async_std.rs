@@ -1,0 +1,200 @@
+//! The workloads written directly against async-std (discontinued in 2025), as its docs show:
+//! `task::block_on`, `task::spawn`, `task::sleep`, `task::spawn_blocking`, on its one global runtime.
+
+use std::time::{Duration, Instant};
+
+use async_std::task;
+use rosetta_asyncio::Queue;
+
+use super::channel::{Channel, with_channel};
+use crate::toolkit::{consume, produce};
+use crate::{Error, QueueShape, Runner, STALL_PERIOD, STALL_TICKS, Stat, Workload, check};
+
+/// Prepares `workload` on async-std's global runtime; there is nothing to create.
+pub(super) fn prepare(workload: Workload) -> Result<Runner, Error> {
+    Ok(Box::new(move |iters| {
+        task::block_on(task::spawn(drive(workload, iters)))
+    }))
+}
+
+/// The global runtime's one-time start, in this process: the first spawn, awaited.
+pub(super) fn first_start() -> Result<Duration, Error> {
+    let start = Instant::now();
+    let value = task::block_on(task::spawn(async { 1_u8 }));
+    let elapsed = start.elapsed();
+    check::round_trips(u64::from(value), 1)?;
+    Ok(elapsed)
+}
+
+async fn drive(workload: Workload, iters: u64) -> Result<Duration, Error> {
+    match workload {
+        Workload::Gather { tasks } => gather(tasks, iters).await,
+        Workload::Queue { shape } => queue(shape, iters).await,
+        Workload::Channel { kind, shape } => {
+            with_channel!(kind, shape.bound.is_some(), channel(shape, iters))
+        }
+        Workload::Sleep { delay } => sleep(delay, iters).await,
+        Workload::CallLater { delay } => call_later(delay, iters).await,
+        Workload::Stall { stat } => stall(stat, iters).await,
+        Workload::RunInExecutor => run_in_executor(iters).await,
+        Workload::SpawnAwait { .. }
+        | Workload::QueuePutGet { .. }
+        | Workload::LoopCreate { .. }
+        | Workload::LoopClose { .. }
+        | Workload::FirstStart => Err(Error::Wrong(format!("{workload:?} does not run as a task"))),
+    }
+}
+
+async fn gather(tasks: usize, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        let handles: Vec<_> = (0..tasks).map(|i| task::spawn(async move { i })).collect();
+        let mut values = Vec::with_capacity(tasks);
+        for handle in handles {
+            values.push(handle.await);
+        }
+        total += start.elapsed();
+        check::gathered(&values, tasks)?;
+    }
+    Ok(total)
+}
+
+async fn queue(shape: QueueShape, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let q = Queue::<u64>::new(shape.maxsize());
+        let start = Instant::now();
+        let consumers: Vec<_> = (0..shape.consumers)
+            .map(|_| task::spawn(consume(q.clone())))
+            .collect();
+        let producers: Vec<_> = (0..shape.producers)
+            .map(|index| task::spawn(produce(q.clone(), shape.share(index))))
+            .collect();
+        for producer in producers {
+            producer.await?;
+        }
+        q.join().await;
+        q.shutdown(false);
+        let (mut count, mut sum) = (0, 0);
+        for consumer in consumers {
+            let (n, s) = consumer.await?;
+            count += n;
+            sum += s;
+        }
+        total += start.elapsed();
+        check::delivered(&shape, count, sum)?;
+    }
+    Ok(total)
+}
+
+async fn channel<C: Channel>(shape: QueueShape, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let (tx, rx) = C::open(shape.bound);
+        let start = Instant::now();
+        let consumers: Vec<_> = C::receivers(rx, shape.consumers)
+            .into_iter()
+            .map(|mut rx| {
+                task::spawn(async move {
+                    let (mut count, mut sum) = (0_u64, 0_u64);
+                    while let Some(item) = C::recv(&mut rx).await {
+                        count += 1;
+                        sum += item;
+                    }
+                    (count, sum)
+                })
+            })
+            .collect();
+        let producers: Vec<_> = (0..shape.producers)
+            .map(|index| {
+                let (tx, items) = (tx.clone(), shape.share(index));
+                task::spawn(async move {
+                    for item in items {
+                        if !C::send(&tx, item).await {
+                            return false;
+                        }
+                    }
+                    true
+                })
+            })
+            .collect();
+        drop(tx);
+        for producer in producers {
+            if !producer.await {
+                return Err(Error::Wrong("a send found every receiver gone".into()));
+            }
+        }
+        let (mut count, mut sum) = (0, 0);
+        for consumer in consumers {
+            let (n, s) = consumer.await;
+            count += n;
+            sum += s;
+        }
+        total += start.elapsed();
+        check::delivered(&shape, count, sum)?;
+    }
+    Ok(total)
+}
+
+async fn sleep(delay: Duration, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let deadline = Instant::now() + delay;
+        let sleeps: Vec<_> = (0..3).map(|_| task::spawn(task::sleep(delay))).collect();
+        for sleep in sleeps {
+            sleep.await;
+        }
+        total += check::lateness(Instant::now(), deadline, "three sleeps")?;
+    }
+    Ok(total)
+}
+
+async fn call_later(delay: Duration, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let deadline = Instant::now() + delay;
+        task::sleep(delay).await;
+        total += check::lateness(Instant::now(), deadline, "a timer")?;
+    }
+    Ok(total)
+}
+
+async fn stall(stat: Stat, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let ticker = task::spawn(async {
+            let start = Instant::now();
+            let mut lateness = Vec::with_capacity(STALL_TICKS as usize);
+            for tick in 1..=STALL_TICKS {
+                let deadline = start + STALL_PERIOD * tick;
+                // async-std has no `sleep_until`; a user sleeps for what is left.
+                task::sleep(deadline.saturating_duration_since(Instant::now())).await;
+                lateness.push(check::lateness(Instant::now(), deadline, "a tick")?);
+            }
+            Ok::<_, Error>(lateness)
+        });
+        let blocker = task::spawn(async {
+            for _ in 0..STALL_TICKS {
+                std::thread::sleep(STALL_PERIOD);
+                task::yield_now().await;
+            }
+        });
+        let mut lateness = ticker.await?;
+        blocker.await;
+        check::ticks(&lateness, STALL_TICKS)?;
+        total += stat.of(&mut lateness);
+    }
+    Ok(total)
+}
+
+async fn run_in_executor(iters: u64) -> Result<Duration, Error> {
+    let start = Instant::now();
+    let mut sum = 0;
+    for _ in 0..iters {
+        sum += task::spawn_blocking(|| 1_u64).await;
+    }
+    let elapsed = start.elapsed();
+    check::round_trips(sum, iters)?;
+    Ok(elapsed)
+}

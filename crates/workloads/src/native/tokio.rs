@@ -1,0 +1,243 @@
+//! The workloads written directly against tokio, as a tokio user would: `Builder`, `tokio::spawn`,
+//! `tokio::time`, `tokio::task::spawn_blocking`, and `tokio::sync::mpsc` beside the other channels.
+
+use std::time::{Duration, Instant};
+
+use rosetta_asyncio::Queue;
+use rosetta_runtimes::Config;
+use tokio::runtime::{Builder, Runtime};
+
+use super::channel::{Channel, with_channel};
+use super::task_failed;
+use crate::toolkit::{consume, produce};
+use crate::{Error, QueueShape, Runner, STALL_PERIOD, STALL_TICKS, Stat, Target, Workload, check};
+
+/// Prepares `workload` on a tokio runtime: `current_thread`, or `multi_thread` when `multi_thread`.
+pub(super) fn prepare(multi_thread: bool, workload: Workload) -> Result<Runner, Error> {
+    match workload {
+        Workload::LoopCreate { config } => Ok(Box::new(move |iters| {
+            create_close(multi_thread, &config, iters).map(|(create, _)| create)
+        })),
+        Workload::LoopClose { config } => Ok(Box::new(move |iters| {
+            create_close(multi_thread, &config, iters).map(|(_, close)| close)
+        })),
+        Workload::FirstStart => Err(Error::Unsupported {
+            target: Target::Native(if multi_thread { "tokio-mt" } else { "tokio" }).to_string(),
+            workload: workload.group().name(),
+            why: "tokio has no global runtime: every loop pays its own start",
+        }),
+        workload => {
+            let rt = build(multi_thread, &Config::default())?;
+            Ok(Box::new(move |iters| {
+                rt.block_on(async { tokio::spawn(drive(workload, iters)).await })
+                    .map_err(task_failed)?
+            }))
+        }
+    }
+}
+
+/// The runtime a tokio user builds: the timer enabled, as the adapter does.
+fn build(multi_thread: bool, config: &Config) -> std::io::Result<Runtime> {
+    let mut builder = if multi_thread {
+        let mut builder = Builder::new_multi_thread();
+        builder.worker_threads(config.workers_or_default());
+        builder
+    } else {
+        Builder::new_current_thread()
+    };
+    builder.enable_time().build()
+}
+
+/// Builds and drops `iters` runtimes: the total time of the builds, and of the drops, each alone.
+fn create_close(
+    multi_thread: bool,
+    config: &Config,
+    iters: u64,
+) -> Result<(Duration, Duration), Error> {
+    let (mut create, mut close) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..iters {
+        let start = Instant::now();
+        let rt = build(multi_thread, config)?;
+        create += start.elapsed();
+        let start = Instant::now();
+        drop(rt);
+        close += start.elapsed();
+    }
+    Ok((create, close))
+}
+
+async fn drive(workload: Workload, iters: u64) -> Result<Duration, Error> {
+    match workload {
+        Workload::Gather { tasks } => gather(tasks, iters).await,
+        Workload::Queue { shape } => queue(shape, iters).await,
+        Workload::Channel { kind, shape } => {
+            with_channel!(kind, shape.bound.is_some(), channel(shape, iters))
+        }
+        Workload::Sleep { delay } => sleep(delay, iters).await,
+        Workload::CallLater { delay } => call_later(delay, iters).await,
+        Workload::Stall { stat } => stall(stat, iters).await,
+        Workload::RunInExecutor => run_in_executor(iters).await,
+        Workload::SpawnAwait { .. }
+        | Workload::QueuePutGet { .. }
+        | Workload::LoopCreate { .. }
+        | Workload::LoopClose { .. }
+        | Workload::FirstStart => Err(Error::Wrong(format!("{workload:?} does not run as a task"))),
+    }
+}
+
+async fn gather(tasks: usize, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        let handles: Vec<_> = (0..tasks).map(|i| tokio::spawn(async move { i })).collect();
+        let mut values = Vec::with_capacity(tasks);
+        for handle in handles {
+            values.push(handle.await.map_err(task_failed)?);
+        }
+        total += start.elapsed();
+        check::gathered(&values, tasks)?;
+    }
+    Ok(total)
+}
+
+async fn queue(shape: QueueShape, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let q = Queue::<u64>::new(shape.maxsize());
+        let start = Instant::now();
+        let consumers: Vec<_> = (0..shape.consumers)
+            .map(|_| tokio::spawn(consume(q.clone())))
+            .collect();
+        let producers: Vec<_> = (0..shape.producers)
+            .map(|index| tokio::spawn(produce(q.clone(), shape.share(index))))
+            .collect();
+        for producer in producers {
+            producer.await.map_err(task_failed)??;
+        }
+        q.join().await;
+        q.shutdown(false);
+        let (mut count, mut sum) = (0, 0);
+        for consumer in consumers {
+            let (n, s) = consumer.await.map_err(task_failed)??;
+            count += n;
+            sum += s;
+        }
+        total += start.elapsed();
+        check::delivered(&shape, count, sum)?;
+    }
+    Ok(total)
+}
+
+async fn channel<C: Channel>(shape: QueueShape, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let (tx, rx) = C::open(shape.bound);
+        let start = Instant::now();
+        let consumers: Vec<_> = C::receivers(rx, shape.consumers)
+            .into_iter()
+            .map(|mut rx| {
+                tokio::spawn(async move {
+                    let (mut count, mut sum) = (0_u64, 0_u64);
+                    while let Some(item) = C::recv(&mut rx).await {
+                        count += 1;
+                        sum += item;
+                    }
+                    (count, sum)
+                })
+            })
+            .collect();
+        let producers: Vec<_> = (0..shape.producers)
+            .map(|index| {
+                let (tx, items) = (tx.clone(), shape.share(index));
+                tokio::spawn(async move {
+                    for item in items {
+                        if !C::send(&tx, item).await {
+                            return false;
+                        }
+                    }
+                    true
+                })
+            })
+            .collect();
+        drop(tx);
+        for producer in producers {
+            if !producer.await.map_err(task_failed)? {
+                return Err(Error::Wrong("a send found every receiver gone".into()));
+            }
+        }
+        let (mut count, mut sum) = (0, 0);
+        for consumer in consumers {
+            let (n, s) = consumer.await.map_err(task_failed)?;
+            count += n;
+            sum += s;
+        }
+        total += start.elapsed();
+        check::delivered(&shape, count, sum)?;
+    }
+    Ok(total)
+}
+
+async fn sleep(delay: Duration, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let deadline = Instant::now() + delay;
+        let sleeps: Vec<_> = (0..3)
+            .map(|_| tokio::spawn(tokio::time::sleep(delay)))
+            .collect();
+        for sleep in sleeps {
+            sleep.await.map_err(task_failed)?;
+        }
+        total += check::lateness(Instant::now(), deadline, "three sleeps")?;
+    }
+    Ok(total)
+}
+
+async fn call_later(delay: Duration, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let deadline = Instant::now() + delay;
+        tokio::time::sleep(delay).await;
+        total += check::lateness(Instant::now(), deadline, "a timer")?;
+    }
+    Ok(total)
+}
+
+async fn stall(stat: Stat, iters: u64) -> Result<Duration, Error> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let ticker = tokio::spawn(async {
+            let start = Instant::now();
+            let mut lateness = Vec::with_capacity(STALL_TICKS as usize);
+            for tick in 1..=STALL_TICKS {
+                let deadline = start + STALL_PERIOD * tick;
+                tokio::time::sleep_until(deadline.into()).await;
+                lateness.push(check::lateness(Instant::now(), deadline, "a tick")?);
+            }
+            Ok::<_, Error>(lateness)
+        });
+        let blocker = tokio::spawn(async {
+            for _ in 0..STALL_TICKS {
+                std::thread::sleep(STALL_PERIOD);
+                tokio::task::yield_now().await;
+            }
+        });
+        let mut lateness = ticker.await.map_err(task_failed)??;
+        blocker.await.map_err(task_failed)?;
+        check::ticks(&lateness, STALL_TICKS)?;
+        total += stat.of(&mut lateness);
+    }
+    Ok(total)
+}
+
+async fn run_in_executor(iters: u64) -> Result<Duration, Error> {
+    let start = Instant::now();
+    let mut sum = 0;
+    for _ in 0..iters {
+        sum += tokio::task::spawn_blocking(|| 1_u64)
+            .await
+            .map_err(task_failed)?;
+    }
+    let elapsed = start.elapsed();
+    check::round_trips(sum, iters)?;
+    Ok(elapsed)
+}
