@@ -17,7 +17,7 @@ pub fn run_group(
     let mut benches = c.benchmark_group(group.name());
     // Criterion's default of 100 000 bootstrap resamples costs seconds of analysis per bench, more than
     // the measurement; 5 000 still give stable 95 % intervals.
-    benches.nresamples(5_000);
+    benches.nresamples(2_000);
     tune(&mut benches);
     for case in plan(group) {
         if let Some(elements) = case.elements() {

@@ -27,14 +27,11 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
 };
 
 fn expect(flavor: crate::Flavor) -> crate::Expect {
-    if crate::parallel(flavor) {
-        crate::Expect::Differs {
-            why: "two workers run the two blocking calls at once: both Start lines come first and it takes 3 s, not 6",
-            check: |_, port| crate::parity::exactly(port, &["Start", "Start", "End", "End", "Time taken: #.# seconds"]),
-        }
-    } else {
-        crate::Expect::Same
-    }
+    crate::Expect::differs_in_parallel(
+        flavor,
+        "two workers run the two blocking calls at once: both Start lines come first and it takes 3 s, not 6",
+        |_, port| crate::parity::exactly(port, &["Start", "Start", "End", "End", "Time taken: #.# seconds"]),
+    )
 }
 
 async fn task(ctx: Ctx) {

@@ -32,14 +32,11 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
 };
 
 fn expect(flavor: crate::Flavor) -> crate::Expect {
-    if crate::parallel(flavor) {
-        crate::Expect::Differs {
-            why: "the coroutines run on workers while run_forever runs on the block_on thread: they may be cancelled before they print their last line",
-            check: crate::parity::all_but_the_last_instant,
-        }
-    } else {
-        crate::Expect::Same
-    }
+    crate::Expect::differs_in_parallel(
+        flavor,
+        "the coroutines run on workers while run_forever runs on the block_on thread: they may be cancelled before they print their last line",
+        crate::parity::all_but_the_last_instant,
+    )
 }
 
 async fn print_every_second_coroutine<R: Runtime>(ctx: Ctx, lp: EventLoop<R>, kind: &'static str) {

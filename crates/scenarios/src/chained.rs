@@ -26,10 +26,10 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
 };
 
 fn expect(flavor: crate::Flavor) -> crate::Expect {
-    if crate::parallel(flavor) {
-        crate::Expect::Differs {
-            why: "chains that draw in the same instant race for the shared generator on several workers, so they may swap sleeps",
-            check: |reference, port| {
+    crate::Expect::differs_in_parallel(
+        flavor,
+        "chains that draw in the same instant race for the shared generator on several workers, so they may swap sleeps",
+        |reference, port| {
                 // The same lines, whatever numbers each chain drew and in whatever order they print.
                 let draws = regex::Regex::new(r"sleeping for \d+ seconds").expect("valid regex");
                 let normalise = |line: &str| draws.replace_all(&crate::parity::mask(line), "sleeping for N seconds").into_owned();
@@ -43,10 +43,7 @@ fn expect(flavor: crate::Flavor) -> crate::Expect {
                     Err(format!("CPython printed {expected:?}, the port {found:?}"))
                 }
             },
-        }
-    } else {
-        crate::Expect::Same
-    }
+    )
 }
 
 /// `chained.py [N ...]`: the chains to run.

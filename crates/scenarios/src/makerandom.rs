@@ -25,14 +25,11 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
 };
 
 fn expect(flavor: crate::Flavor) -> crate::Expect {
-    if crate::parallel(flavor) {
-        crate::Expect::Differs {
-            why: "coroutines that wake in the same instant race for the shared generator on several workers, so they may swap draws",
-            check: |_, port| check_structure(port),
-        }
-    } else {
-        crate::Expect::Same
-    }
+    crate::Expect::differs_in_parallel(
+        flavor,
+        "coroutines that wake in the same instant race for the shared generator on several workers, so they may swap draws",
+        |_, port| check_structure(port),
+    )
 }
 
 /// What holds whatever order the draws are made in: each coroutine starts once, finishes once above its

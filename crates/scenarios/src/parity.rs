@@ -244,6 +244,22 @@ pub enum Expect {
     },
 }
 
+impl Expect {
+    /// The difference `why`, checked by `check`, on runtimes whose tasks run in parallel on several
+    /// threads; CPython's lines where they run on one, as in asyncio.
+    pub fn differs_in_parallel(
+        flavor: Flavor,
+        why: &'static str,
+        check: fn(&[Line], &[String]) -> Result<(), String>,
+    ) -> Expect {
+        if crate::parallel(flavor) {
+            Expect::Differs { why, check }
+        } else {
+            Expect::Same
+        }
+    }
+}
+
 /// Every instant but the last matches; the port's remaining lines are some of the last instant's.
 ///
 /// For programs that stop the loop while tasks on other workers are still printing.
