@@ -1,9 +1,19 @@
 //! What every bench file shares: running one group's cases, from `rosetta_workloads::plan`, under
 //! criterion.
 
+use std::time::Duration;
+
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use rosetta_workloads::{Group, plan};
+
+/// The longest a case is measured for under `--quick`.
+const QUICK_MEASUREMENT: Duration = Duration::from_millis(400);
+
+/// Whether criterion runs in `--quick` mode.
+fn quick() -> bool {
+    std::env::args().any(|arg| arg == "--quick")
+}
 
 /// Runs every case of `group`, in the plan's order, with the group's settings applied by `tune`.
 ///
@@ -17,8 +27,13 @@ pub fn run_group(
     let mut benches = c.benchmark_group(group.name());
     // Criterion's default of 100 000 bootstrap resamples costs seconds of analysis per bench, more than
     // the measurement; 5 000 still give stable 95 % intervals.
-    benches.nresamples(2_000);
+    benches.nresamples(5_000);
     tune(&mut benches);
+    if quick() {
+        // `--quick` measures each case until its estimate is steady, up to the measurement time; on a
+        // noisy 2-core machine that is often the whole of it. A quick look stops sooner.
+        benches.measurement_time(QUICK_MEASUREMENT);
+    }
     for case in plan(group) {
         if let Some(elements) = case.elements() {
             benches.throughput(Throughput::Elements(elements));
