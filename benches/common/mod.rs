@@ -31,8 +31,11 @@ pub fn run_group(
     tune(&mut benches);
     if quick() {
         // `--quick` measures each case until its estimate is steady, up to the measurement time; on a
-        // noisy 2-core machine that is often the whole of it. A quick look stops sooner.
-        benches.measurement_time(QUICK_MEASUREMENT);
+        // noisy 2-core machine that is often the whole of it. A quick look stops sooner, and its two
+        // samples gain nothing from thousands of resamples (criterion warns below 1 000).
+        benches
+            .measurement_time(QUICK_MEASUREMENT)
+            .nresamples(1_001);
     }
     for case in plan(group) {
         if let Some(elements) = case.elements() {
