@@ -4,14 +4,14 @@
 //! The benches (`benches/`) and any in-process comparison run the same code from here, so a number
 //! means the same thing wherever it is printed. A [`Case`] is one measured thing: a [`Target`] (the
 //! toolkit on a runtime, the native version on a runtime, or a floor) running a [`Workload`]; the
-//! [`plan`] of a [`Group`] lists its cases in the order they run. [`Case::bench`] prepares a [`Bench`]
+//! [`plan()`] of a [`Group`] lists its cases in the order they run. [`Case::bench`] prepares a [`Bench`]
 //! (the runtime is created there, never in the timed region), and [`Bench::run`] runs the workload
 //! `iters` times and returns the time it took, measured inside the runtime, as criterion's
 //! `iter_custom` wants it.
 //!
 //! | group | workload | native | floor |
 //! |---|---|---|---|
-//! | `gather` | gather of N no-op tasks ([`rosetta_asyncio::gather`]); at 10 000 also spawn-and-await through the trait | spawn and await the handles | `join_all` without spawning |
+//! | `gather` | gather of N no-op tasks ([`rosetta_asyncio::gather()`]); at 10 000 also spawn-and-await through the trait | spawn and await the handles | `join_all` without spawning |
 //! | `queue` | P producers × C consumers through [`rosetta_asyncio::Queue`] with `task_done`/`join` | the same queue, tasks spawned natively; raw channels | a `VecDeque` push/pop loop |
 //! | `loop_create`, `loop_close` | [`Runtime::create`] / [`Runtime::close`] | the runtime's own builder | `Executor::new()`; `epoll_create1` + `eventfd` |
 //! | `timer_sleep`, `timer_call_later` | lateness of `gather` of three `sleep(d)`; of `call_later(d)` | the runtime's own timer | `std::thread::sleep(d)` |
