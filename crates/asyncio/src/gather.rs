@@ -43,14 +43,16 @@
 //! - Cancelling a child is the runtime's own cancellation (see `docs/runtimes.md`): the child's future is
 //!   dropped at its next suspension point, never in the middle of a poll.
 
+use std::collections::VecDeque;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use atomic_waker::AtomicWaker;
-use futures_lite::FutureExt;
 use rosetta_rt::{Handle, JoinError, Runtime};
 
 /// Why a gather failed: the first child to fail, and how.
@@ -95,11 +97,7 @@ where
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    Gather::spawn(
-        futures
-            .into_iter()
-            .map(|future| async move { Ok(future.await) }),
-    )
+    Gather::spawn(futures, Ok)
 }
 
 /// [`gather`] for children that return `Result`: the first `Err`, or panic, completes the gather.
@@ -111,7 +109,7 @@ where
     T: Send + 'static,
     E: Send + 'static,
 {
-    Gather::spawn(futures)
+    Gather::spawn(futures, std::convert::identity)
 }
 
 /// `asyncio.gather(*aws, return_exceptions=True)`: every child's own outcome, once every child is done.
@@ -125,17 +123,17 @@ where
     <I::Item as Future>::Output: Send + 'static,
 {
     // Spawned now, as the children of a gather are; a guard cancels the rest if this future is dropped.
-    let mut children = Children(futures.into_iter().map(R::spawn).collect::<Vec<_>>());
+    let mut children = Children(futures.into_iter().map(R::spawn).collect::<VecDeque<_>>());
     let mut outcomes = Vec::with_capacity(children.0.len());
-    for child in children.0.iter_mut() {
+    while let Some(child) = children.0.front_mut() {
         outcomes.push(child.await);
+        children.0.pop_front();
     }
-    children.0.clear();
     outcomes
 }
 
 /// Handles that are cancelled when dropped: the children of an unfinished gather.
-struct Children<H: CancelOnDrop>(Vec<H>);
+struct Children<H: CancelOnDrop>(VecDeque<H>);
 
 /// A handle that a dropped gather cancels.
 trait CancelOnDrop {
@@ -156,8 +154,88 @@ impl<H: CancelOnDrop> Drop for Children<H> {
     }
 }
 
-/// What a gather shares with its children: the first failure, and who to wake when it happens.
+/// The gathers waiting for their children: how a failing child finds its gather.
+///
+/// A child holds one number, its *ticket*, rather than a reference-counted pointer to its gather and
+/// its index: cloning and dropping an `Arc` in each of 10 000 children, and the 8 bytes more that each
+/// task carried, cost a gather a fifth of its time on tokio (`docs/methodology.md`). A gather of `n`
+/// children takes `n` consecutive tickets, and is found under the first; a child's index is its ticket
+/// less that. The price moves to the rare paths: registering a gather and completing it take a global
+/// lock once each, and so does a child's failure.
+mod live {
+    use std::any::Any;
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex, PoisonError, Weak};
+
+    use super::{GatherError, Shared};
+
+    /// A child's ticket: its gather's first ticket plus its index. 64 bits do not run out.
+    pub(super) type Ticket = u64;
+
+    /// A live gather, under its first ticket: how many children it has, and its shared state.
+    struct Entry {
+        children: u64,
+        shared: Weak<dyn Any + Send + Sync>,
+    }
+
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    static GATHERS: Mutex<BTreeMap<Ticket, Entry>> = Mutex::new(BTreeMap::new());
+
+    fn gathers() -> std::sync::MutexGuard<'static, BTreeMap<Ticket, Entry>> {
+        GATHERS.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A gather's entry among the live ones, removed when this is dropped.
+    #[derive(Debug)]
+    pub(super) struct Registration(Ticket);
+
+    impl Registration {
+        /// Registers a gather of `children` children; their tickets are `first()..first() + children`.
+        pub(super) fn new<E: Send + 'static>(shared: &Arc<Shared<E>>, children: usize) -> Self {
+            let children = u64::try_from(children).unwrap_or(u64::MAX);
+            let first = NEXT.fetch_add(children, Ordering::Relaxed);
+            let shared: Arc<dyn Any + Send + Sync> = shared.clone();
+            let shared = Arc::downgrade(&shared);
+            gathers().insert(first, Entry { children, shared });
+            Registration(first)
+        }
+
+        /// The first child's ticket.
+        pub(super) fn first(&self) -> Ticket {
+            self.0
+        }
+    }
+
+    impl Drop for Registration {
+        fn drop(&mut self) {
+            gathers().remove(&self.0);
+        }
+    }
+
+    /// Reports the failure of the child holding `ticket` to its gather, if the gather is still waiting.
+    /// `failure` is built from the child's index. A gather that has completed (or was dropped) no longer
+    /// hears from its children, as an asyncio gather that raised no longer does.
+    pub(super) fn fail<E: Send + 'static>(
+        ticket: Ticket,
+        failure: impl FnOnce(usize) -> GatherError<E>,
+    ) {
+        let found = gathers()
+            .range(..=ticket)
+            .next_back()
+            .filter(|(first, entry)| ticket - **first < entry.children)
+            .and_then(|(first, entry)| Some((ticket - first, entry.shared.upgrade()?)));
+        let Some((index, shared)) = found else { return };
+        if let (Ok(index), Ok(shared)) = (usize::try_from(index), shared.downcast::<Shared<E>>()) {
+            shared.fail(failure(index));
+        }
+    }
+}
+
+/// What a gather shares with its failing children (through [`live`]): the first failure, and who to
+/// wake when it happens.
 struct Shared<E> {
+    failed: AtomicBool,
     failure: Mutex<Option<GatherError<E>>>,
     waker: AtomicWaker,
 }
@@ -168,12 +246,17 @@ impl<E> Shared<E> {
         let mut first = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
         if first.is_none() {
             *first = Some(failure);
+            self.failed.store(true, Ordering::Release);
         }
         drop(first);
         self.waker.wake();
     }
 
+    /// The recorded failure, if any; a load, not a lock, while there is none.
     fn take_failure(&self) -> Option<GatherError<E>> {
+        if !self.failed.load(Ordering::Acquire) {
+            return None;
+        }
         self.failure
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -181,22 +264,47 @@ impl<E> Shared<E> {
     }
 }
 
-/// The task a gather spawns for child `index`: it reports its failure to the gather as soon as it
-/// happens, and then yields `None`.
-async fn child<F, T, E>(future: F, index: usize, shared: Arc<Shared<E>>) -> Option<T>
+pin_project_lite::pin_project! {
+    /// The task a gather spawns for child `index`: its future's output, split by `split` into a value or a
+    /// failure. A failure (or a panic) is reported to the gather as soon as it happens, and the task then
+    /// yields `None`.
+    ///
+    /// Written by hand rather than as an `async fn`: it holds the future once (an `async fn` holds its
+    /// argument and the future it awaits side by side), and so keeps the spawned task small.
+    struct Child<F, S, E> {
+        #[pin]
+        future: F,
+        split: S,
+        ticket: live::Ticket,
+        failure: PhantomData<fn() -> E>,
+    }
+}
+
+impl<F, S, T, E: Send + 'static> Future for Child<F, S, E>
 where
-    F: Future<Output = Result<T, E>>,
+    F: Future,
+    S: Fn(F::Output) -> Result<T, E>,
 {
-    let failure = match AssertUnwindSafe(future).catch_unwind().await {
-        Ok(Ok(value)) => return Some(value),
-        Ok(Err(error)) => GatherError::Failed { index, error },
-        Err(payload) => GatherError::Task {
-            index,
-            error: JoinError::from_panic(payload),
-        },
-    };
-    shared.fail(failure);
-    None
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut this = self.project();
+        let poll = std::panic::catch_unwind(AssertUnwindSafe(|| this.future.as_mut().poll(cx)));
+        match poll {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => match (this.split)(output) {
+                Ok(value) => return Poll::Ready(Some(value)),
+                Err(error) => {
+                    live::fail(*this.ticket, |index| GatherError::Failed { index, error })
+                }
+            },
+            Err(payload) => live::fail(*this.ticket, |index| GatherError::<E>::Task {
+                index,
+                error: JoinError::from_panic(payload),
+            }),
+        }
+        Poll::Ready(None)
+    }
 }
 
 /// The future [`gather`] and [`try_gather`] return.
@@ -209,32 +317,49 @@ pub struct Gather<R: Runtime, T: Send + 'static, E: Send + 'static> {
     children: Children<Handle<R, Option<T>>>,
     values: Vec<T>,
     shared: Arc<Shared<E>>,
+    /// Keeps the gather findable by its failing children until it completes.
+    registration: Option<live::Registration>,
 }
 
 impl<R: Runtime, T: Send + 'static, E: Send + 'static> Gather<R, T, E> {
-    fn spawn<I>(futures: I) -> Self
+    /// Spawns every future as a child; `split` tells a child's value from its failure.
+    fn spawn<I, S>(futures: I, split: S) -> Self
     where
         I: IntoIterator,
-        I::Item: Future<Output = Result<T, E>> + Send + 'static,
+        I::Item: Future + Send + 'static,
+        S: Fn(<I::Item as Future>::Output) -> Result<T, E> + Copy + Send + 'static,
     {
         let shared = Arc::new(Shared {
+            failed: AtomicBool::new(false),
             failure: Mutex::new(None),
             waker: AtomicWaker::new(),
         });
-        let children: Vec<_> = futures
+        // Counted before any child is spawned: a child may fail at once, on another thread.
+        let futures: Vec<_> = futures.into_iter().collect();
+        let registration = live::Registration::new(&shared, futures.len());
+        let children = futures
             .into_iter()
-            .enumerate()
-            .map(|(index, future)| R::spawn(child(future, index, Arc::clone(&shared))))
-            .collect();
+            .zip(registration.first()..)
+            .map(|(future, ticket)| {
+                R::spawn(Child {
+                    future,
+                    split,
+                    ticket,
+                    failure: PhantomData,
+                })
+            })
+            .collect::<VecDeque<_>>();
         Gather {
             values: Vec::with_capacity(children.len()),
             children: Children(children),
             shared,
+            registration: Some(registration),
         }
     }
 
     /// Completes the gather: the children left running are detached, not cancelled.
     fn finish(&mut self) {
+        self.registration = None;
         for child in self.children.0.drain(..) {
             child.detach();
         }
@@ -249,27 +374,34 @@ impl<R: Runtime, T: Send + 'static, E: Send + 'static> Future for Gather<R, T, E
         // The children are awaited in order, which costs one wake-up per child at most; a failure of a
         // child further on is seen at once through the shared slot, whose waker is registered first.
         this.shared.waker.register(cx.waker());
+        if let Some(failure) = this.shared.take_failure() {
+            this.finish();
+            return Poll::Ready(Err(failure));
+        }
         loop {
-            if let Some(failure) = this.shared.take_failure() {
-                this.finish();
-                return Poll::Ready(Err(failure));
-            }
             let index = this.values.len();
-            let Some(next) = this.children.0.get_mut(index) else {
+            let Some(next) = this.children.0.front_mut() else {
                 this.finish();
                 return Poll::Ready(Ok(std::mem::take(&mut this.values)));
             };
-            match Pin::new(next).poll(cx) {
+            let failure = match Pin::new(next).poll(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(Some(value))) => this.values.push(value),
-                // The child recorded its failure before it returned: the loop picks it up.
-                Poll::Ready(Ok(None)) => {}
-                // Only the gather could have cancelled its child, and a panic is caught in the child.
-                Poll::Ready(Err(error)) => {
-                    this.finish();
-                    return Poll::Ready(Err(GatherError::Task { index, error }));
+                Poll::Ready(Ok(Some(value))) => {
+                    // The handle goes now, while its task is still in the cache.
+                    this.values.push(value);
+                    this.children.0.pop_front();
+                    continue;
                 }
-            }
+                // The child recorded a failure before it returned: its own, or one that came first.
+                Poll::Ready(Ok(None)) => this
+                    .shared
+                    .take_failure()
+                    .expect("a failed child records the gather's failure before it completes"),
+                // Only the gather could have cancelled its child, and a panic is caught in the child.
+                Poll::Ready(Err(error)) => GatherError::Task { index, error },
+            };
+            this.finish();
+            return Poll::Ready(Err(failure));
         }
     }
 }

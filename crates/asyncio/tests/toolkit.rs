@@ -125,6 +125,46 @@ conformance! {
     }
 
     #[test]
+    fn gathers_running_at_once_each_hear_only_their_own_childrens_failures() {
+        let outcomes = run::<Rt, _>(async {
+            // Each gather's first child waits for a gate that opens only after both gathers are done,
+            // so each can complete only through the failure of a child further on, at its own index.
+            let (open, gate) = async_channel::bounded::<()>(1);
+            let gathers: Vec<_> = (0..2usize)
+                .map(|g| {
+                    // A filter: the gather cannot know how many children come before it has them all.
+                    let children = (0..6usize).filter(|i| i % 2 == 0).map(|i| {
+                        let gate = gate.clone();
+                        async move {
+                            if i == 0 {
+                                let _ = gate.recv().await;
+                            }
+                            if i == 2 * (g + 1) {
+                                return Err(format!("gather {g} child {i}"));
+                            }
+                            Ok(i)
+                        }
+                    });
+                    try_gather::<Rt, _, _, _>(children)
+                })
+                .collect();
+            let mut outcomes = Vec::new();
+            for gather in gathers {
+                outcomes.push(gather.await);
+            }
+            drop(open);
+            outcomes
+        });
+        assert_eq!(
+            outcomes,
+            [
+                Err(GatherError::Failed { index: 1, error: "gather 0 child 2".to_owned() }),
+                Err(GatherError::Failed { index: 2, error: "gather 1 child 4".to_owned() }),
+            ]
+        );
+    }
+
+    #[test]
     fn gather_return_exceptions_gives_every_outcome_once_all_are_done_test_return_exceptions() {
         quiet_expected_panics();
         let (outcomes, elapsed) = run::<Rt, _>(async {
