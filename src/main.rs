@@ -17,6 +17,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// The whole comparison (the default): every scenario on every runtime against CPython, the
+    /// headline workloads measured on every runtime and on CPython's asyncio, as tables here and as
+    /// results.json, report.md and SVG charts in target/rosetta/report.
+    Compare(rosetta_compare::CompareArgs),
     /// Lists the runtimes (id, name, crate version, flavor, worker threads) and the scenarios.
     List,
     /// Runs one scenario, as `python3 reference/python/<scenario>.py` would, on one runtime or on each.
@@ -27,6 +31,14 @@ enum Command {
         scenario: String,
         #[command(flatten)]
         run: rosetta_harness::cli::RunArgs,
+    },
+    /// Runs one cell of the comparison's matrix and prints its timed transcript (used by `compare`).
+    #[command(hide = true)]
+    Cell {
+        /// The scenario.
+        scenario: String,
+        /// The runtime.
+        runtime: String,
     },
 }
 
@@ -49,7 +61,31 @@ fn main() -> ExitCode {
             };
         }
     };
-    match cli.command.unwrap_or(Command::List) {
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Compare(rosetta_compare::CompareArgs::parse_from_defaults()));
+    match command {
+        Command::Compare(args) => {
+            let exe = match std::env::current_exe() {
+                Ok(exe) => exe,
+                Err(error) => {
+                    eprintln!(
+                        "rosetta compare: cannot find this program to run the scenarios: {error}"
+                    );
+                    return ExitCode::FAILURE;
+                }
+            };
+            let line: Vec<String> = std::env::args().skip(1).collect();
+            let command = if line.is_empty() {
+                "rosetta compare".to_owned()
+            } else {
+                format!("rosetta {}", line.join(" "))
+            };
+            rosetta_compare::run::main(&args, exe, command)
+        }
+        Command::Cell { scenario, runtime } => {
+            rosetta_compare::matrix::cell_main(&scenario, &runtime)
+        }
         Command::List => {
             print!("{}", runtimes_table());
             println!();

@@ -16,6 +16,10 @@ JSON next to criterion's output (target/criterion/python-baseline.json), where
 of the time of one iteration (or of its lateness), in nanoseconds, timed inside the running loop.
 
     python3 benches/python/baseline.py [--out PATH] [--quick]
+
+`rosetta compare` runs it with its own sizes and budget (--gather-sizes, --pairs, --queue-items,
+--bounded-only, --budget-scale) and reads the same JSON; each record also has the fastest and slowest
+sample (min_ns, max_ns).
 """
 
 import argparse
@@ -82,10 +86,10 @@ async def producer(q, items):
         await q.put(item)
 
 
-async def queue_once(pairs, bounded):
+async def queue_once(pairs, bounded, items):
     q = asyncio.Queue(maxsize=QUEUE_BOUND if bounded else 0)
     totals = [0, 0]
-    shares = [range(QUEUE_ITEMS * i // pairs, QUEUE_ITEMS * (i + 1) // pairs) for i in range(pairs)]
+    shares = [range(items * i // pairs, items * (i + 1) // pairs) for i in range(pairs)]
     start = now()
     consumers = [asyncio.create_task(consumer(q, totals)) for _ in range(pairs)]
     producers = [asyncio.create_task(producer(q, share)) for share in shares]
@@ -96,8 +100,8 @@ async def queue_once(pairs, bounded):
         task.cancel()
     await asyncio.gather(*consumers, return_exceptions=True)
     elapsed = now() - start
-    expected = QUEUE_ITEMS * (QUEUE_ITEMS - 1) // 2
-    assert totals == [QUEUE_ITEMS, expected], f"queue delivered {totals}"
+    expected = items * (items - 1) // 2
+    assert totals == [items, expected], f"queue delivered {totals}"
     return elapsed
 
 
@@ -115,9 +119,9 @@ async def call_later_lateness(delay_s):
     return await fired - deadline
 
 
-def measure_loop(name, new_loop, quick):
+def measure_loop(name, new_loop, plan):
     """Every workload on loops made by `new_loop`; the result records."""
-    scale = 0.25 if quick else 1.0
+    scale = plan.budget_scale
     results = []
 
     def record(group, parameter, samples, elements=None):
@@ -127,6 +131,8 @@ def measure_loop(name, new_loop, quick):
                 "group": group,
                 "parameter": parameter,
                 "ns": statistics.median(samples),
+                "min_ns": min(samples),
+                "max_ns": max(samples),
                 "runs": len(samples),
                 "elements": elements,
             }
@@ -134,19 +140,19 @@ def measure_loop(name, new_loop, quick):
 
     loop = new_loop()
     try:
-        for n in GATHER_SIZES:
+        for n in plan.gather_sizes:
             samples = repeat(lambda: loop.run_until_complete(gather_once(n)), 0.5 * scale)
             record("gather", str(n), samples, n)
-        for pairs in QUEUE_PAIRS:
-            for bounded in (True, False):
+        for pairs in plan.pairs:
+            for bounded in (True,) if plan.bounded_only else (True, False):
                 shape = f"{pairs}x{pairs}-{'bounded' if bounded else 'unbounded'}"
                 samples = repeat(
-                    lambda: loop.run_until_complete(queue_once(pairs, bounded)),
+                    lambda: loop.run_until_complete(queue_once(pairs, bounded, plan.queue_items)),
                     1.0 * scale,
                     min_runs=2,
                 )
-                record("queue", shape, samples, QUEUE_ITEMS)
-        for delay_ms in TIMER_DELAYS_MS:
+                record("queue", shape, samples, plan.queue_items)
+        for delay_ms in plan.timer_delays_ms:
             delay = delay_ms / 1000
             samples = repeat(lambda: loop.run_until_complete(sleep_lateness(delay)), 0.5 * scale)
             record("timer_sleep", f"{delay_ms}ms", samples)
@@ -170,25 +176,55 @@ def measure_loop(name, new_loop, quick):
     return results
 
 
+def positive_int(text):
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+    return value
+
+
+def positive_float(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
+
+
+def sizes(text):
+    return [positive_int(part) for part in text.split(",")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=default_out(), help="where to write the JSON")
     parser.add_argument("--quick", action="store_true", help="a quarter of the time budget")
+    parser.add_argument("--budget-scale", type=positive_float, help="the time budget times this")
+    parser.add_argument("--gather-sizes", type=sizes, default=GATHER_SIZES, help="N,N,... to gather")
+    parser.add_argument("--pairs", type=sizes, default=QUEUE_PAIRS, help="P,P,... queue P x P")
+    parser.add_argument("--queue-items", type=positive_int, default=QUEUE_ITEMS, help="items a run")
+    parser.add_argument("--timer-delays-ms", type=sizes, default=TIMER_DELAYS_MS, help="D,D,...")
+    parser.add_argument("--bounded-only", action="store_true", help="no unbounded queue")
+    parser.add_argument("--no-uvloop", action="store_true", help="asyncio's own loop only")
     args = parser.parse_args()
+    if args.budget_scale is None:
+        args.budget_scale = 0.25 if args.quick else 1.0
 
     loops = [("asyncio", asyncio.new_event_loop)]
     skipped = {}
-    try:
-        import uvloop
+    if args.no_uvloop:
+        skipped["uvloop"] = "not asked for (--no-uvloop)"
+    else:
+        try:
+            import uvloop
 
-        loops.append(("uvloop", uvloop.new_event_loop))
-    except ImportError as error:
-        skipped["uvloop"] = f"not importable: {error}"
+            loops.append(("uvloop", uvloop.new_event_loop))
+        except ImportError as error:
+            skipped["uvloop"] = f"not importable: {error}"
 
     results = []
     for name, new_loop in loops:
         print(f"python-baseline: {name} ...", file=sys.stderr, flush=True)
-        results.extend(measure_loop(name, new_loop, args.quick))
+        results.extend(measure_loop(name, new_loop, args))
 
     versions = {"python": platform.python_version()}
     if len(loops) > 1:

@@ -64,6 +64,18 @@ impl RunRequest {
         })
     }
 
+    /// The run the parity checks make: `scenario` on `runtime` at the scenario's test scale, with its
+    /// test arguments and the default seed.
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownId`] if either id names nothing.
+    pub fn at_test_scale(scenario: &str, runtime: &str) -> Result<Self, UnknownId> {
+        let request = RunRequest::new(scenario, runtime)?;
+        let (scale, args) = (test_scale(request.scenario), test_args(request.scenario));
+        Ok(request.with_scale(scale).with_args(args))
+    }
+
     /// This run at a time scale.
     pub fn with_scale(mut self, scale: TimeScale) -> Self {
         self.scale = scale;
@@ -81,6 +93,20 @@ impl RunRequest {
         self.args = args;
         self
     }
+}
+
+/// The time scale `scenario`'s parity is checked at.
+pub fn test_scale(scenario: &ScenarioInfo) -> TimeScale {
+    TimeScale::new(scenario.test_scale).expect("every scenario's test scale is a valid scale")
+}
+
+/// The arguments `scenario`'s parity is checked with.
+pub fn test_args(scenario: &ScenarioInfo) -> Vec<String> {
+    scenario
+        .test_args
+        .iter()
+        .map(|arg| (*arg).to_owned())
+        .collect()
 }
 
 /// Runs the scenario of `request` on its runtime, echoing its lines as asked; returns its transcript.

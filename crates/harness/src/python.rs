@@ -67,6 +67,21 @@ pub fn version() -> Option<String> {
     Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// Runs the reference program of `scenario` as the parity checks do: at its test scale, with its test
+/// arguments and the default seed.
+///
+/// # Errors
+///
+/// As [`transcript`].
+pub fn test_transcript(scenario: &ScenarioInfo) -> Result<Vec<Line>, PythonError> {
+    transcript(
+        scenario,
+        crate::test_scale(scenario),
+        rosetta_scenarios::DEFAULT_SEED,
+        &crate::test_args(scenario),
+    )
+}
+
 /// Runs the reference program of `scenario` at `scale`, with `--seed` if it is seeded, and `args`; returns
 /// its timed transcript.
 ///

@@ -14,24 +14,12 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use rosetta_harness::{RunRequest, Verdict, judge, python, run};
 use rosetta_runtimes::{Runtime, conformance};
-use rosetta_scenarios::{Echo, Line, ScenarioInfo, TimeScale};
+use rosetta_scenarios::{Echo, Line, ScenarioInfo};
 
 type Reference = Arc<OnceLock<Result<Arc<Vec<Line>>, String>>>;
 
 /// How many times a mismatch is tried again with fresh runs of both programs.
 const ATTEMPTS: usize = 3;
-
-/// Runs the reference program of `scenario` at its test scale, with its test arguments.
-fn run_reference(scenario: &ScenarioInfo) -> Result<Vec<Line>, String> {
-    let scale = TimeScale::new(scenario.test_scale).expect("test scales are valid");
-    let args: Vec<String> = scenario
-        .test_args
-        .iter()
-        .map(|arg| (*arg).to_owned())
-        .collect();
-    python::transcript(scenario, scale, rosetta_scenarios::DEFAULT_SEED, &args)
-        .map_err(|error| error.to_string())
-}
 
 /// CPython's transcript of `scenario`, run once for all runtimes; `None` if there is no python3.
 fn reference(scenario: &'static ScenarioInfo) -> Option<Arc<Vec<Line>>> {
@@ -44,13 +32,7 @@ fn reference(scenario: &'static ScenarioInfo) -> Option<Arc<Vec<Line>>> {
         Arc::clone(cache.entry(scenario.id).or_default())
     };
     let outcome = cell.get_or_init(|| {
-        let scale = TimeScale::new(scenario.test_scale).expect("test scales are valid");
-        let args: Vec<String> = scenario
-            .test_args
-            .iter()
-            .map(|arg| (*arg).to_owned())
-            .collect();
-        python::transcript(scenario, scale, rosetta_scenarios::DEFAULT_SEED, &args)
+        python::test_transcript(scenario)
             .map(Arc::new)
             .map_err(|error| error.to_string())
     });
@@ -74,22 +56,13 @@ fn check<R: Runtime>(scenario: &str) {
     let Some(reference) = reference(scenario) else {
         return;
     };
-    let request = RunRequest::new(scenario.id, R::INFO.id)
-        .expect("registered ids")
-        .with_scale(TimeScale::new(scenario.test_scale).expect("test scales are valid"))
-        .with_args(
-            scenario
-                .test_args
-                .iter()
-                .map(|arg| (*arg).to_owned())
-                .collect(),
-        );
+    let request = RunRequest::at_test_scale(scenario.id, R::INFO.id).expect("registered ids");
     let mut reference = reference;
     let mut failures = Vec::new();
     for attempt in 1..=ATTEMPTS {
         if attempt > 1 {
             reference = Arc::new(
-                run_reference(scenario)
+                python::test_transcript(scenario)
                     .unwrap_or_else(|error| panic!("the reference program failed: {error}")),
             );
         }

@@ -1,0 +1,22 @@
+//! `rosetta compare`: the whole comparison in one run.
+//!
+//! - [`matrix`] runs every scenario on every runtime, each in its own process under a watchdog, and
+//!   judges its transcript against CPython's (or, without python3, by the scenario's own checks);
+//! - [`perf`] measures the headline workloads in-process, runs interleaved across runtimes;
+//! - [`python`] runs the Python baseline (asyncio, and uvloop when importable);
+//! - [`results`] holds what was found; [`tables`], [`markdown`] and [`charts`] show it;
+//! - [`run`] is the command: its arguments, the run, what it prints and writes (and publishes into
+//!   `docs/` with `--publish`).
+
+pub mod charts;
+pub mod machine;
+pub mod markdown;
+pub mod matrix;
+pub mod perf;
+pub mod python;
+pub mod results;
+pub mod run;
+pub mod tables;
+
+pub use results::{Results, Status, Workload};
+pub use run::{CompareArgs, CompareError};

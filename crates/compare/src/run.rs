@@ -1,0 +1,430 @@
+//! `rosetta compare`: its arguments, the run, and what it writes and prints.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rosetta_runtimes::RuntimeInfo;
+use rosetta_scenarios::ScenarioInfo;
+
+use crate::markdown::{self, Place};
+use crate::matrix::{self, MatrixOptions, References};
+use crate::perf::{self, PerfPlan};
+use crate::results::{Mode, PythonRun, Results, SCHEMA, Workload};
+use crate::{charts, machine, python, tables};
+
+/// The arguments of `rosetta compare`.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// About 30 s: fewer sizes and rounds, one attempt per cell.
+    #[arg(long)]
+    pub quick: bool,
+    /// The runtimes, by id, comma-separated, or `all`.
+    #[arg(long, short = 'r', default_value = "all", value_name = "IDS")]
+    pub runtimes: String,
+    /// The scenarios, by id, comma-separated, or `all`.
+    #[arg(long, short = 's', default_value = "all", value_name = "IDS")]
+    pub scenarios: String,
+    /// Where to write results.json, report.md and the charts [default: target/rosetta/report].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the results as JSON on stdout instead of the tables.
+    #[arg(long)]
+    pub json: bool,
+    /// Also copy the report and charts into docs/ (docs/results.md, docs/results/).
+    #[arg(long)]
+    pub publish: bool,
+    /// The gather sizes N, comma-separated positive integers [default: 1,10,100,1000,10000,100000;
+    /// quick: 1,100,10000].
+    #[arg(long, value_name = "N,N,...", value_parser = parse_sizes, allow_hyphen_values = true)]
+    pub sizes: Option<Sizes>,
+    /// Items through the queue per run, a positive integer [default: 100000; quick: 20000].
+    #[arg(long, value_name = "N", value_parser = parse_positive, allow_hyphen_values = true)]
+    pub items: Option<u64>,
+    /// Runs per runtime for each figure, a positive integer [default: 15; quick: 5].
+    #[arg(long, value_name = "N", value_parser = parse_positive, allow_hyphen_values = true)]
+    pub rounds: Option<u64>,
+    /// Seconds one run of a scenario may take before the watchdog stops it [default: 60].
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds, allow_hyphen_values = true)]
+    pub timeout: Option<f64>,
+    /// Leave out a part of the run (repeatable).
+    #[arg(long, value_enum, value_name = "PART")]
+    pub skip: Vec<Part>,
+}
+
+/// A part of the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Part {
+    /// The scenario × runtime matrix.
+    Matrix,
+    /// The headline workloads on the runtimes.
+    Perf,
+    /// The Python baseline.
+    Python,
+}
+
+/// Gather sizes as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sizes(pub Vec<usize>);
+
+fn parse_positive(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("must be a positive integer, not 0".to_owned()),
+        Ok(value) => Ok(value),
+        Err(_) => Err(format!("`{text}` is not a positive integer")),
+    }
+}
+
+fn parse_sizes(text: &str) -> Result<Sizes, String> {
+    text.split(',')
+        .map(|part| {
+            let size = parse_positive(part)?;
+            usize::try_from(size).map_err(|_| format!("`{part}` is too large"))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Sizes)
+        .map_err(|why| format!("{why}; give sizes as positive integers, e.g. 1,100,10000"))
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
+/// Why a comparison could not start: bad input, named with what is valid.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// An unknown runtime id.
+    #[error("--runtimes: {0}")]
+    Runtime(#[from] rosetta_runtimes::UnknownRuntime),
+    /// An unknown scenario id.
+    #[error("--scenarios: {0}")]
+    Scenario(#[from] rosetta_scenarios::UnknownScenario),
+    /// The output directory cannot be written.
+    #[error(
+        "--out: cannot write to {dir}: {error}; give a directory that can be created and written"
+    )]
+    Out {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
+/// The scenarios `selection` names (`all`, or ids comma-separated).
+fn select_scenarios(
+    selection: &str,
+) -> Result<Vec<&'static ScenarioInfo>, rosetta_scenarios::UnknownScenario> {
+    if selection.trim() == "all" {
+        return Ok(rosetta_scenarios::SCENARIOS.iter().collect());
+    }
+    selection
+        .split(',')
+        .map(|id| rosetta_scenarios::find(id.trim()))
+        .collect()
+}
+
+/// The default output directory: `target/rosetta/report` in the repository.
+pub fn default_out() -> PathBuf {
+    rosetta_harness::python::repo_root().join("target/rosetta/report")
+}
+
+/// What a validated command line asks for.
+#[derive(Debug)]
+struct Plan {
+    runtimes: Vec<&'static RuntimeInfo>,
+    scenarios: Vec<&'static ScenarioInfo>,
+    perf: PerfPlan,
+    out: PathBuf,
+    matrix: MatrixOptions,
+    python_budget: f64,
+    mode: Mode,
+}
+
+impl CompareArgs {
+    /// Checks every argument and makes the output directory, before anything long starts.
+    fn plan(&self, exe: PathBuf) -> Result<Plan, CompareError> {
+        let runtimes = rosetta_runtimes::select(&self.runtimes)?;
+        let scenarios = select_scenarios(&self.scenarios)?;
+        let mut perf = if self.quick {
+            PerfPlan::quick()
+        } else {
+            PerfPlan::full()
+        };
+        if let Some(Sizes(sizes)) = &self.sizes {
+            perf.gather_sizes.clone_from(sizes);
+        }
+        if let Some(items) = self.items {
+            perf.queue_items = items;
+        }
+        if let Some(rounds) = self.rounds {
+            perf.rounds = u32::try_from(rounds).unwrap_or(u32::MAX);
+        }
+        let out = self.out.clone().unwrap_or_else(default_out);
+        writable(&out).map_err(|error| CompareError::Out {
+            dir: out.clone(),
+            error,
+        })?;
+        Ok(Plan {
+            runtimes,
+            scenarios,
+            perf,
+            out,
+            matrix: MatrixOptions {
+                exe,
+                timeout: Duration::from_secs_f64(self.timeout.unwrap_or(60.0)),
+                attempts: 3,
+                use_python: rosetta_harness::python::interpreter().is_some(),
+            },
+            python_budget: if self.quick { 0.05 } else { 0.4 },
+            mode: if self.quick { Mode::Quick } else { Mode::Full },
+        })
+    }
+}
+
+/// Makes `dir` and checks a file can be written in it.
+fn writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(".rosetta-write-check");
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(probe)
+}
+
+/// `rosetta compare`: runs the comparison `args` ask for, prints it, writes the report. `exe` is the
+/// program that runs one matrix cell (`<exe> cell <scenario> <runtime>`), and `command` the command
+/// line to record. Exit code 0, 1 if any cell failed or timed out (or a file could not be written),
+/// 2 for bad arguments.
+pub fn main(args: &CompareArgs, exe: PathBuf, command: String) -> ExitCode {
+    let plan = match args.plan(exe) {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprintln!("rosetta compare: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let results = run(&plan, args, command);
+    let written = match write_report(&results, &plan.out, args.publish) {
+        Ok(written) => written,
+        Err(error) => {
+            eprintln!("rosetta compare: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.json {
+        match serde_json::to_string_pretty(&results) {
+            Ok(json) => println!("{json}"),
+            Err(error) => {
+                eprintln!("rosetta compare: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        print!("{}", terminal(&results));
+        println!("\nWrote {}", written.join(", "));
+    }
+    if results.any_failure() {
+        let failed = results
+            .matrix
+            .iter()
+            .filter(|cell| cell.status.is_failure())
+            .count();
+        eprintln!("rosetta compare: {failed} cell(s) of the matrix failed or timed out");
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs every part of `plan` not skipped.
+fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
+    let started = Instant::now();
+    let generated_at = jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let do_matrix = !args.skip.contains(&Part::Matrix);
+    let do_perf = !args.skip.contains(&Part::Perf);
+    let do_python = !args.skip.contains(&Part::Python);
+    let cases = plan.perf.cases();
+    let steps = if do_matrix {
+        plan.scenarios.len() * plan.runtimes.len()
+    } else {
+        0
+    } + if do_perf { cases.len() } else { 0 }
+        + usize::from(do_python);
+    let progress = progress_bar(steps as u64);
+
+    let mut matrix_cells = Vec::new();
+    if do_matrix {
+        let mut references = References::default();
+        for scenario in &plan.scenarios {
+            for runtime in &plan.runtimes {
+                progress.set_message(format!("matrix: {} on {}", scenario.id, runtime.id));
+                matrix_cells.push(matrix::run_cell(
+                    scenario,
+                    runtime,
+                    &plan.matrix,
+                    &mut references,
+                ));
+                progress.inc(1);
+            }
+        }
+    }
+
+    let mut figures = Vec::new();
+    let mut problems = Vec::new();
+    if do_perf {
+        for case in &cases {
+            progress.set_message(format!("measuring {} {}", case.workload.id(), case.param));
+            let measured = perf::measure(case, &plan.runtimes, &plan.perf);
+            figures.extend(measured.figures);
+            problems.extend(measured.problems);
+            progress.inc(1);
+        }
+    }
+
+    let python_version = rosetta_harness::python::version();
+    let (python_run, uvloop) = if do_python {
+        progress.set_message("Python baseline (asyncio, uvloop)");
+        let json = plan.out.join("python-baseline.json");
+        let outcome = python::run(&plan.perf, plan.python_budget, &json);
+        progress.inc(1);
+        match outcome {
+            Ok(baseline) => {
+                figures.extend(baseline.figures);
+                (baseline.run, baseline.uvloop)
+            }
+            Err(why) => (PythonRun::Skipped { why }, None),
+        }
+    } else {
+        (
+            PythonRun::Skipped {
+                why: "left out (--skip python)".to_owned(),
+            },
+            None,
+        )
+    };
+    progress.finish_and_clear();
+
+    let ids: Vec<&str> = plan.runtimes.iter().map(|rt| rt.id).collect();
+    Results {
+        schema: SCHEMA,
+        generated_by: command,
+        generated_at,
+        mode: plan.mode,
+        elapsed_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        machine: machine::machine(),
+        versions: machine::versions(python_version, uvloop),
+        runtimes: machine::runtime_entries(&ids),
+        scenarios: if do_matrix {
+            plan.scenarios.iter().map(|s| s.id.to_owned()).collect()
+        } else {
+            Vec::new()
+        },
+        matrix: matrix_cells,
+        figures,
+        python: python_run,
+        problems,
+    }
+}
+
+/// A progress bar on stderr; where stderr is not a terminal, indicatif draws nothing.
+fn progress_bar(steps: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(steps), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Everything the terminal shows: the matrix, its notes, and a table per workload.
+pub fn terminal(results: &Results) -> String {
+    let mut out = String::new();
+    if !results.matrix.is_empty() {
+        out.push_str("Scenario × runtime\n");
+        out.push_str(&tables::matrix(results).to_terminal());
+        out.push('\n');
+        let notes = tables::matrix_notes(results);
+        if !notes.rows.is_empty() {
+            out.push_str(&notes.to_terminal_wrapped(120));
+            out.push('\n');
+        }
+    }
+    for workload in Workload::ALL {
+        let rows = tables::workload(results, workload);
+        if rows.rows.is_empty() {
+            continue;
+        }
+        out.push('\n');
+        out.push_str(workload.title());
+        out.push('\n');
+        out.push_str(&rows.to_terminal());
+        out.push('\n');
+    }
+    for problem in &results.problems {
+        out.push_str(&format!("measurement failed: {problem}\n"));
+    }
+    out
+}
+
+/// Writes results.json, report.md and the charts into `out`, and with `publish` copies them into
+/// docs/; the paths written.
+fn write_report(results: &Results, out: &Path, publish: bool) -> Result<Vec<String>, String> {
+    let io =
+        |path: &Path, error: std::io::Error| format!("cannot write {}: {error}", path.display());
+    let json = serde_json::to_string_pretty(results).map_err(|error| error.to_string())?;
+    let json_path = out.join("results.json");
+    std::fs::write(&json_path, format!("{json}\n")).map_err(|e| io(&json_path, e))?;
+    let charts = charts::write_all(results, out).map_err(|error| error.to_string())?;
+    let chart_names: Vec<String> = charts
+        .iter()
+        .filter_map(|path| Some(path.file_name()?.to_string_lossy().into_owned()))
+        .collect();
+    let report_path = out.join("report.md");
+    std::fs::write(
+        &report_path,
+        markdown::report(results, Place::Report, &chart_names),
+    )
+    .map_err(|e| io(&report_path, e))?;
+    let mut written = vec![
+        json_path.display().to_string(),
+        report_path.display().to_string(),
+    ];
+    written.extend(charts.iter().map(|path| path.display().to_string()));
+    if publish {
+        let docs = rosetta_harness::python::repo_root().join("docs");
+        let dir = docs.join("results");
+        std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        for name in &chart_names {
+            let to = dir.join(name);
+            std::fs::copy(out.join(name), &to).map_err(|e| io(&to, e))?;
+        }
+        let to = dir.join("results.json");
+        std::fs::copy(&json_path, &to).map_err(|e| io(&to, e))?;
+        let page = docs.join("results.md");
+        std::fs::write(&page, markdown::report(results, Place::Docs, &chart_names))
+            .map_err(|e| io(&page, e))?;
+        written.push(page.display().to_string());
+    }
+    Ok(written)
+}
+
+impl CompareArgs {
+    /// The arguments of a bare `rosetta compare`: every default.
+    pub fn parse_from_defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Wrapper {
+            #[command(flatten)]
+            args: CompareArgs,
+        }
+        <Wrapper as clap::Parser>::parse_from(["rosetta compare"]).args
+    }
+}

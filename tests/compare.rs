@@ -1,0 +1,276 @@
+//! `rosetta compare`, run as a user runs it: bad arguments, the JSON it prints, the tables (as
+//! snapshots with the timings redacted), and a failing or hanging scenario reported as data.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn rosetta() -> Command {
+    Command::cargo_bin("rosetta").expect("the rosetta binary is built")
+}
+
+/// A fresh output directory for one test, under the target directory.
+fn out_dir(test: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("compare-{test}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A small, quick comparison: two runtimes, two scenarios, small workloads.
+fn small(out: &std::path::Path) -> Vec<String> {
+    [
+        "compare",
+        "--quick",
+        "--runtimes",
+        "tokio,smol",
+        "--scenarios",
+        "countasync,wait_for",
+        "--sizes",
+        "1,10",
+        "--items",
+        "2000",
+        "--rounds",
+        "3",
+        "--out",
+    ]
+    .iter()
+    .map(|arg| (*arg).to_owned())
+    .chain([out.display().to_string()])
+    .collect()
+}
+
+#[test]
+fn bad_arguments_exit_with_2_and_say_what_is_valid() {
+    let out = out_dir("bad-arguments");
+    let out = out.display().to_string();
+    let cases: [(&[&str], &[&str]); 11] = [
+        (
+            &["--runtimes", "tokoi"],
+            &["tokoi", "tokio", "smol-mt", "async-std"],
+        ),
+        (
+            &["--scenarios", "countasync,nope"],
+            &["nope", "countasync", "chess"],
+        ),
+        (&["--sizes", "-5"], &["--sizes", "-5", "positive integer"]),
+        (&["--items", "-3"], &["--items", "-3", "positive integer"]),
+        (
+            &["--sizes", "10,abc"],
+            &["--sizes", "abc", "positive integer"],
+        ),
+        (&["--sizes", "0"], &["--sizes", "positive integer"]),
+        (&["--items", "many"], &["--items", "many"]),
+        (&["--rounds", "0"], &["--rounds", "positive integer"]),
+        (&["--timeout", "-1"], &["--timeout", "positive number"]),
+        (
+            &["--skip", "everything"],
+            &["everything", "matrix", "perf", "python"],
+        ),
+        (&["--quick", "extra"], &["extra"]),
+    ];
+    for (args, expected) in cases {
+        let mut command = rosetta();
+        command.arg("compare").args(args).args(["--out", &out]);
+        let mut assert = command.assert().code(2).stdout(predicate::str::is_empty());
+        for word in expected {
+            assert = assert.stderr(predicate::str::contains(*word));
+        }
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    }
+}
+
+#[test]
+fn an_unwritable_out_exits_with_2_and_names_it() {
+    // A regular file where the directory should be.
+    let dir = out_dir("unwritable");
+    std::fs::create_dir_all(&dir).expect("the test directory");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "").expect("a file");
+    let out = file.join("report");
+    rosetta()
+        .args(["compare", "--quick", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--out").and(predicate::str::contains("a-file")));
+}
+
+#[test]
+fn quick_json_on_two_runtimes_has_every_expected_key() {
+    let out = out_dir("json");
+    let output = rosetta()
+        .args(small(&out))
+        .arg("--json")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&output).expect("stdout is JSON");
+    for key in [
+        "schema",
+        "generated_by",
+        "generated_at",
+        "mode",
+        "elapsed_s",
+        "machine",
+        "versions",
+        "runtimes",
+        "scenarios",
+        "matrix",
+        "figures",
+        "python",
+        "problems",
+    ] {
+        assert!(json.get(key).is_some(), "no {key} in {json}");
+    }
+    assert_eq!(json["mode"], "quick");
+    for key in ["os", "kernel", "cpu", "cores"] {
+        assert!(json["machine"].get(key).is_some(), "no machine.{key}");
+    }
+    assert!(
+        json["versions"]["rustc"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("rustc"))
+    );
+    let crates = json["versions"]["crates"].to_string();
+    for name in ["tokio", "smol", "async-std"] {
+        assert!(crates.contains(name), "no version of {name}: {crates}");
+    }
+    let ids: Vec<&str> = json["runtimes"]
+        .as_array()
+        .expect("runtimes is an array")
+        .iter()
+        .map(|rt| rt["id"].as_str().expect("an id"))
+        .collect();
+    assert_eq!(ids, ["tokio", "smol"]);
+    let cells = json["matrix"].as_array().expect("matrix is an array");
+    assert_eq!(cells.len(), 4, "2 scenarios × 2 runtimes");
+    for cell in cells {
+        for key in [
+            "scenario", "runtime", "status", "against", "attempts", "seconds",
+        ] {
+            assert!(cell.get(key).is_some(), "no {key} in {cell}");
+        }
+        assert!(
+            ["pass", "differs-as-documented"].contains(&cell["status"].as_str().unwrap_or("")),
+            "{cell}"
+        );
+    }
+    let figures = json["figures"].as_array().expect("figures is an array");
+    for workload in [
+        "gather",
+        "queue",
+        "loop_create",
+        "loop_close",
+        "timer_sleep",
+        "timer_call_later",
+        "blocking_stall",
+    ] {
+        for runtime in ["tokio", "smol"] {
+            assert!(
+                figures
+                    .iter()
+                    .any(|f| f["workload"] == workload && f["runner"] == runtime),
+                "no {workload} figure on {runtime}"
+            );
+        }
+    }
+    for figure in figures {
+        for key in ["median_ns", "min_ns", "max_ns"] {
+            assert!(
+                figure[key]
+                    .as_f64()
+                    .is_some_and(|v| v.is_finite() && v >= 0.0),
+                "{key} of {figure}"
+            );
+        }
+        assert!(figure["runs"].as_u64().is_some_and(|runs| runs > 0));
+    }
+    // The same results were written beside the report and the charts.
+    for file in ["results.json", "report.md", "gather.svg", "queue.svg"] {
+        assert!(out.join(file).is_file(), "no {file} in {}", out.display());
+    }
+}
+
+#[test]
+fn the_tables_and_matrix_keep_their_shape() {
+    let out = out_dir("tables");
+    let output = rosetta()
+        .args(small(&out))
+        .args(["--skip", "python"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(output).expect("UTF-8");
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\d+(\.\d+)? (ns|µs|ms|s)\b", "[time]");
+    settings.add_filter(r"\d+(\.\d+)? ?[kMG]?/s", "[rate]");
+    settings.add_filter(r"×\d+\.\d+", "×[ratio]");
+    settings.add_filter(r"Wrote .*", "Wrote [files]");
+    // Column widths follow the redacted numbers' real widths.
+    settings.add_filter(r"─+", "─");
+    settings.add_filter(r"═+", "═");
+    settings.add_filter(r" {2,}", " ");
+    settings.bind(|| insta::assert_snapshot!(stdout));
+}
+
+#[test]
+fn a_panicking_and_a_hanging_scenario_are_cells_not_crashes() {
+    let out = out_dir("faults");
+    let assert = rosetta()
+        .args([
+            "compare",
+            "--quick",
+            "--runtimes",
+            "tokio,smol",
+            "--scenarios",
+            "countasync,wait_for",
+            "--skip",
+            "perf",
+            "--skip",
+            "python",
+            "--timeout",
+            "5",
+            "--json",
+            "--out",
+        ])
+        .arg(&out)
+        .env("ROSETTA_FAULT", "countasync@smol=panic,wait_for@tokio=hang")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("2 cell(s)"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("stdout is JSON");
+    let cell = |scenario: &str, runtime: &str| {
+        json["matrix"]
+            .as_array()
+            .expect("matrix")
+            .iter()
+            .find(|cell| cell["scenario"] == scenario && cell["runtime"] == runtime)
+            .cloned()
+            .expect("the cell")
+    };
+    let panicked = cell("countasync", "smol");
+    assert_eq!(panicked["status"], "fail");
+    assert!(
+        panicked["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("panicked") && d.contains("countasync on smol panics")),
+        "{panicked}"
+    );
+    let hung = cell("wait_for", "tokio");
+    assert_eq!(hung["status"], "timed-out");
+    assert!(
+        hung["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("watchdog"))
+    );
+    // The other cells ran, and passed.
+    assert_eq!(cell("countasync", "tokio")["status"], "pass");
+    assert_eq!(cell("wait_for", "smol")["status"], "pass");
+}
