@@ -84,7 +84,8 @@ pub trait RawTask<T>: Unpin + Send + 'static {
 pub struct JoinHandle<T, R> {
     raw: R,
     /// The outcome, once [`JoinHandle::is_finished`] has seen it (it has to poll to know).
-    outcome: Option<Result<T, JoinError>>,
+    /// Boxed: the handle stays small (a gather holds thousands), and only `is_finished` fills it.
+    outcome: Option<Box<Result<T, JoinError>>>,
 }
 
 impl<T, R: RawTask<T>> JoinHandle<T, R> {
@@ -125,7 +126,7 @@ impl<T, R: RawTask<T>> JoinHandle<T, R> {
         if self.outcome.is_none() {
             let mut cx = Context::from_waker(Waker::noop());
             if let Poll::Ready(outcome) = self.raw.poll_join(&mut cx) {
-                self.outcome = Some(outcome);
+                self.outcome = Some(Box::new(outcome));
             }
         }
         self.outcome.is_some()
@@ -143,7 +144,7 @@ impl<T, R: RawTask<T>> Future for JoinHandle<T, R> {
         // only moves `T` by value).
         let this = self.get_mut();
         match this.outcome.take() {
-            Some(outcome) => Poll::Ready(outcome),
+            Some(outcome) => Poll::Ready(*outcome),
             None => this.raw.poll_join(cx),
         }
     }
@@ -206,9 +207,9 @@ pub struct AsyncCancelTask<H: AsyncCancel<T>, T: Send + 'static> {
 
 enum CancelState<H, T> {
     Running(H),
-    Cancelling(Pin<Box<dyn Future<Output = Option<T>> + Send>>),
+    Cancelling(Box<Pin<Box<dyn Future<Output = Option<T>> + Send>>>),
     /// The cancellation resolved as soon as it started (the task had already stopped).
-    Finished(Option<Result<T, JoinError>>),
+    Finished(Option<Box<Result<T, JoinError>>>),
     Detached,
 }
 
@@ -258,7 +259,7 @@ impl<H: AsyncCancel<T>, T: Send + 'static> RawTask<T> for AsyncCancelTask<H, T> 
             CancelState::Running(handle) => poll_catching(handle, cx),
             CancelState::Cancelling(cancel) => poll_catching(cancel, cx).map(cancelled_outcome),
             CancelState::Finished(outcome) => {
-                Poll::Ready(outcome.take().expect("JoinHandle polled after completion"))
+                Poll::Ready(*outcome.take().expect("JoinHandle polled after completion"))
             }
             CancelState::Detached => panic!("JoinHandle polled after its task was detached"),
         }
@@ -273,8 +274,10 @@ impl<H: AsyncCancel<T>, T: Send + 'static> RawTask<T> for AsyncCancelTask<H, T> 
                 let mut cancel = handle.cancel_and_wait();
                 let mut cx = Context::from_waker(Waker::noop());
                 match poll_catching(&mut cancel, &mut cx) {
-                    Poll::Ready(outcome) => CancelState::Finished(Some(cancelled_outcome(outcome))),
-                    Poll::Pending => CancelState::Cancelling(cancel),
+                    Poll::Ready(outcome) => {
+                        CancelState::Finished(Some(Box::new(cancelled_outcome(outcome))))
+                    }
+                    Poll::Pending => CancelState::Cancelling(Box::new(cancel)),
                 }
             }
             other => other,
