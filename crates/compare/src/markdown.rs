@@ -155,6 +155,120 @@ fn machine_section(out: &mut String, results: &Results) {
     let _ = writeln!(out, "- **Runtimes**: {}\n", runtimes.join("; "));
 }
 
+/// The marker lines around the README's headline block, which `--publish` rewrites.
+pub const README_BEGIN: &str = "<!-- rosetta compare --publish: headline begin -->";
+/// See [`README_BEGIN`].
+pub const README_END: &str = "<!-- rosetta compare --publish: headline end -->";
+
+/// The README's headline: one row per runner, with how many scenarios behave as CPython's (or differ
+/// only as documented), and one figure per headline workload; then the gather chart.
+pub fn headline(results: &Results) -> String {
+    let mut out = String::new();
+    let gather = largest_param(results, Workload::Gather, "10000");
+    let queue = results
+        .params_of(Workload::Queue)
+        .first()
+        .map(|p| (*p).to_owned());
+    let timer = results
+        .params_of(Workload::TimerSleep)
+        .first()
+        .map(|p| (*p).to_owned());
+    let mut header = vec!["runtime".to_owned(), "scenarios as CPython".to_owned()];
+    if let Some(n) = &gather {
+        header.push(format!("gather of {n} tasks"));
+    }
+    if let Some(shape) = &queue {
+        header.push(format!("Queue {shape}"));
+    }
+    header.push("loop create".to_owned());
+    if let Some(delay) = &timer {
+        header.push(format!("sleep({delay}) late by"));
+    }
+    let mut rows = Vec::new();
+    for runner in results.runners() {
+        let cells: Vec<_> = results
+            .matrix
+            .iter()
+            .filter(|c| c.runtime == runner)
+            .collect();
+        let ok = cells.iter().filter(|c| !c.status.is_failure()).count();
+        let mut row = vec![
+            tables::runner_label(results, runner),
+            if cells.is_empty() {
+                "-".to_owned()
+            } else {
+                format!("{ok}/{}", cells.len())
+            },
+        ];
+        let figure = |workload: Workload, param: &str| results.figure(workload, param, runner);
+        if let Some(n) = &gather {
+            row.push(
+                figure(Workload::Gather, n)
+                    .map_or("-".to_owned(), |f| tables::format_ns(f.median_ns)),
+            );
+        }
+        if let Some(shape) = &queue {
+            row.push(
+                figure(Workload::Queue, shape)
+                    .and_then(|f| f.per_second())
+                    .map_or("-".to_owned(), tables::format_rate),
+            );
+        }
+        let global = results
+            .runtimes
+            .iter()
+            .any(|rt| rt.id == runner && rt.flavor == "global");
+        row.push(match figure(Workload::LoopCreate, "default") {
+            _ if global => "global: none".to_owned(),
+            Some(f) => tables::format_ns(f.median_ns),
+            None => "-".to_owned(),
+        });
+        if let Some(delay) = &timer {
+            row.push(
+                figure(Workload::TimerSleep, delay)
+                    .map_or("-".to_owned(), |f| tables::format_ns(f.median_ns)),
+            );
+        }
+        rows.push(row);
+    }
+    table(&mut out, &Rows { header, rows });
+    let _ = writeln!(
+        out,
+        "Measured by `{}` on {} ({} cores), {}. All figures, charts and the machine: \
+         [docs/results.md](docs/results.md).\n",
+        results.generated_by, results.machine.cpu, results.machine.cores, results.generated_at
+    );
+    let _ = writeln!(
+        out,
+        "![gather latency vs N, every runtime and CPython](docs/results/gather.svg)"
+    );
+    out
+}
+
+/// `preferred` if `workload` was measured at it, else its largest numeric parameter.
+fn largest_param(results: &Results, workload: Workload, preferred: &str) -> Option<String> {
+    let params = results.params_of(workload);
+    if params.contains(&preferred) {
+        return Some(preferred.to_owned());
+    }
+    params
+        .into_iter()
+        .max_by_key(|param| param.parse::<u64>().unwrap_or(0))
+        .map(str::to_owned)
+}
+
+/// `readme` with the text between [`README_BEGIN`] and [`README_END`] replaced by `block`; `None` if
+/// the markers are missing.
+pub fn replace_headline(readme: &str, block: &str) -> Option<String> {
+    let start = readme.find(README_BEGIN)? + README_BEGIN.len();
+    let end = start + readme[start..].find(README_END)?;
+    Some(format!(
+        "{}\n\n{block}\n{}",
+        &readme[..start],
+        &readme[end..]
+    ))
+}
+
 /// Writes `rows` as a Markdown table.
 fn table(out: &mut String, rows: &Rows) {
     let cells = |row: &[String]| {
@@ -177,4 +291,18 @@ fn table(out: &mut String, rows: &Rows) {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_headline_block_is_replaced_between_its_markers_only() {
+        let readme = format!("before\n{README_BEGIN}\nold\n{README_END}\nafter\n");
+        let new = replace_headline(&readme, "new\n").expect("markers present");
+        assert_eq!(new, format!("before\n{README_BEGIN}\n\nnew\n\n{README_END}\nafter\n"));
+        assert_eq!(replace_headline(&new, "new\n").as_deref(), Some(new.as_str()));
+        assert_eq!(replace_headline("no markers", "x"), None);
+    }
 }

@@ -10,7 +10,10 @@
 use std::time::Duration;
 
 use rosetta_runtimes::{Config, RuntimeInfo};
-use rosetta_workloads::{Bench, QUEUE_BOUND, QueueShape, Stat, Target};
+use rosetta_workloads::{
+    Bench, GATHER_SIZES, QUEUE_BOUND, QUEUE_ITEMS, QUEUE_PAIRS, QueueShape, Stat, TIMER_DELAYS,
+    Target,
+};
 
 use crate::results::{Figure, Workload};
 
@@ -32,13 +35,13 @@ pub struct PerfPlan {
 }
 
 impl PerfPlan {
-    /// The default plan: about a minute on two cores.
+    /// The default plan, the sizes of `cargo bench`: about 40 s on two cores.
     pub fn full() -> Self {
         PerfPlan {
-            gather_sizes: vec![1, 10, 100, 1_000, 10_000, 100_000],
-            queue_pairs: vec![1, 4, 16],
-            queue_items: 100_000,
-            timer_delays: vec![Duration::from_millis(1), Duration::from_millis(10)],
+            gather_sizes: GATHER_SIZES.to_vec(),
+            queue_pairs: QUEUE_PAIRS.to_vec(),
+            queue_items: QUEUE_ITEMS,
+            timer_delays: TIMER_DELAYS.to_vec(),
             rounds: 15,
             run_target: Duration::from_millis(20),
         }

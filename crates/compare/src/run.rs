@@ -413,6 +413,20 @@ fn write_report(results: &Results, out: &Path, publish: bool) -> Result<Vec<Stri
         std::fs::write(&page, markdown::report(results, Place::Docs, &chart_names))
             .map_err(|e| io(&page, e))?;
         written.push(page.display().to_string());
+        let readme = docs.join("../README.md");
+        let text = std::fs::read_to_string(&readme)
+            .map_err(|error| format!("cannot read {}: {error}", readme.display()))?;
+        let text =
+            markdown::replace_headline(&text, &markdown::headline(results)).ok_or_else(|| {
+                format!(
+                    "{} has no headline block: put the lines `{}` and `{}` where it goes",
+                    readme.display(),
+                    markdown::README_BEGIN,
+                    markdown::README_END
+                )
+            })?;
+        std::fs::write(&readme, text).map_err(|e| io(&readme, e))?;
+        written.push(readme.display().to_string());
     }
     Ok(written)
 }

@@ -102,3 +102,15 @@ fn the_results_page_says_how_it_was_made_and_links_charts_that_exist() {
         }
     }
 }
+
+#[test]
+fn the_readme_shows_the_published_headline() {
+    let results = published();
+    let readme = std::fs::read_to_string(docs().join("../README.md")).expect("README.md");
+    let expected = markdown::replace_headline(&readme, &markdown::headline(&results));
+    assert_eq!(
+        expected.as_deref(),
+        Some(readme.as_str()),
+        "README.md's headline is not the published results': run `cargo run --release -- compare --publish`"
+    );
+}
