@@ -64,7 +64,16 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
         "{judged}. *differs (documented)* is a difference the scenario's page explains, checked to \
          be that difference and no other.\n"
     );
-    table(&mut out, &tables::matrix(results));
+    let mut matrix = tables::matrix(results);
+    if place == Place::Docs {
+        // Each scenario's page explains it, and its documented differences.
+        for row in &mut matrix.rows {
+            if let Some(id) = row.first_mut() {
+                *id = format!("[{id}](scenarios/{id}.md)");
+            }
+        }
+    }
+    table(&mut out, &matrix);
     let notes = tables::matrix_notes(results);
     if !notes.rows.is_empty() {
         table(&mut out, &notes);
@@ -173,7 +182,7 @@ pub fn headline(results: &Results) -> String {
         .params_of(Workload::TimerSleep)
         .first()
         .map(|p| (*p).to_owned());
-    let mut header = vec!["runtime".to_owned(), "scenarios as CPython".to_owned()];
+    let mut header = vec!["runtime".to_owned(), "scenarios passing".to_owned()];
     if let Some(n) = &gather {
         header.push(format!("gather of {n} tasks"));
     }
@@ -234,8 +243,9 @@ pub fn headline(results: &Results) -> String {
     table(&mut out, &Rows { header, rows });
     let _ = writeln!(
         out,
-        "Measured by `{}` on {} ({} cores), {}. All figures, charts and the machine: \
-         [docs/results.md](docs/results.md).\n",
+        "*Scenarios passing*: CPython's output, or a difference the scenario documents. Times are \
+         medians; lower is better. Measured by `{}` on {} ({} cores), {}. Every figure, the charts \
+         and the versions: [docs/results.md](docs/results.md).\n",
         results.generated_by, results.machine.cpu, results.machine.cores, results.generated_at
     );
     let _ = writeln!(
@@ -301,8 +311,14 @@ mod tests {
     fn the_headline_block_is_replaced_between_its_markers_only() {
         let readme = format!("before\n{README_BEGIN}\nold\n{README_END}\nafter\n");
         let new = replace_headline(&readme, "new\n").expect("markers present");
-        assert_eq!(new, format!("before\n{README_BEGIN}\n\nnew\n\n{README_END}\nafter\n"));
-        assert_eq!(replace_headline(&new, "new\n").as_deref(), Some(new.as_str()));
+        assert_eq!(
+            new,
+            format!("before\n{README_BEGIN}\n\nnew\n\n{README_END}\nafter\n")
+        );
+        assert_eq!(
+            replace_headline(&new, "new\n").as_deref(),
+            Some(new.as_str())
+        );
         assert_eq!(replace_headline("no markers", "x"), None);
     }
 }

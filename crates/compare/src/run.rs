@@ -400,7 +400,8 @@ fn write_report(results: &Results, out: &Path, publish: bool) -> Result<Vec<Stri
     ];
     written.extend(charts.iter().map(|path| path.display().to_string()));
     if publish {
-        let docs = rosetta_harness::python::repo_root().join("docs");
+        let root = rosetta_harness::python::repo_root();
+        let docs = root.join("docs");
         let dir = docs.join("results");
         std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
         for name in &chart_names {
@@ -413,7 +414,7 @@ fn write_report(results: &Results, out: &Path, publish: bool) -> Result<Vec<Stri
         std::fs::write(&page, markdown::report(results, Place::Docs, &chart_names))
             .map_err(|e| io(&page, e))?;
         written.push(page.display().to_string());
-        let readme = docs.join("../README.md");
+        let readme = root.join("README.md");
         let text = std::fs::read_to_string(&readme)
             .map_err(|error| format!("cannot read {}: {error}", readme.display()))?;
         let text =

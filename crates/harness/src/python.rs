@@ -45,7 +45,11 @@ pub enum PythonError {
 /// The repository root, where `reference/python/` is.
 pub fn repo_root() -> PathBuf {
     // This crate sits at `crates/harness` in the repository.
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .nth(2)
+        .map_or_else(|| manifest.join("../.."), Path::to_path_buf)
 }
 
 /// The Python interpreter: `ROSETTA_PYTHON`, or `python3` if it runs.
