@@ -108,7 +108,9 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::{hint, thread};
 
 use event_listener::{Event, EventListener, Listener, listener};
 
@@ -368,6 +370,8 @@ pub struct BaseQueue<T, D = Fifo<T>> {
 struct Shared<D> {
     maxsize: usize,
     state: Mutex<State<D>>,
+    /// The unfinished count, outside the lock.
+    tasks: Tasks,
     /// Getters wait here for an item (or for shutdown).
     not_empty: Event,
     /// Putters wait here for a free slot (or for shutdown).
@@ -376,19 +380,127 @@ struct Shared<D> {
     finished: Event,
 }
 
-/// Everything that changes, under one lock, so that each call is one short critical section.
+/// Everything else that changes, under one lock, so that each put or get is one short critical
+/// section.
 struct State<D> {
     items: D,
-    unfinished: usize,
-    /// Counts the times `unfinished` came down to zero, so that a waiting `join` can tell that it did
-    /// even if new items have been put since.
+    /// Counts the times the unfinished count came down to zero under the lock, which is every time
+    /// while a `join` waits ([`JOINING`]), so that a waiting `join` can tell that it did even if new
+    /// items have been put since.
     finished_epoch: u64,
     shutdown: bool,
     getters: Side,
     putters: Side,
-    /// `join` calls waiting for `finished`.
+    /// `join` calls waiting for `finished`; [`JOINING`] is set while there is one.
     joiners: usize,
 }
+
+/// The unfinished count (Python's `_unfinished_tasks`), as two counters that only grow: the items
+/// put, and the tasks done.
+///
+/// It lives outside the lock so that `task_done`, a third call per item beside the put and the get,
+/// is one compare-and-swap rather than a third critical section. A put counts its item under the
+/// lock, before the item can be gotten, so a `task_done` always finds the item it finishes counted;
+/// and since only puts write `put`, under the lock, a put stores it without a read-modify-write.
+/// See [`JOINING`] for how `join` still sees every time the count comes down to zero.
+#[derive(Debug, Default)]
+struct Tasks {
+    /// Items ever put. Written only under the queue's lock; read anywhere.
+    put: AtomicU64,
+    /// `task_done` calls, plus the items dropped by `shutdown(true)`, in the bits below [`JOINING`];
+    /// never more than `put`.
+    done: AtomicU64,
+}
+
+/// The bit of [`Tasks::done`] that says a `join` waits.
+///
+/// While it is set, the unfinished count comes down to zero only under the queue's lock, where the
+/// epoch that waiting joiners compare is advanced in the same critical section: a `task_done` that
+/// would finish the last unfinished item with this bit set takes the lock. The bit is set and cleared
+/// under the lock, in the same word as the count of tasks done, so a lock-free `task_done` either
+/// finds it set or finishes before the joiner's look, which then sees the count it left. Without a
+/// waiting `join` nothing needs to know when the count reaches zero.
+///
+/// This leaves 63 bits to count tasks done, centuries of `task_done` calls.
+const JOINING: u64 = 1 << 63;
+
+impl Tasks {
+    /// How many of `put` items are unfinished when `done` is the word of [`Tasks::done`].
+    fn unfinished(put: u64, done: u64) -> u64 {
+        put - (done & !JOINING)
+    }
+
+    /// The unfinished count, read without the lock. Reading `done` before `put` makes a zero exact:
+    /// `put` only grows and a `task_done` checks `put` before it counts itself, so the `put` read is
+    /// never below the `done` read, and equal only if the count was zero when `done` was read.
+    fn now(&self) -> u64 {
+        let done = self.done.load(Ordering::Acquire);
+        Self::unfinished(self.put.load(Ordering::Acquire), done)
+    }
+
+    /// Counts one item put. Only under the queue's lock.
+    fn add(&self) {
+        let put = self.put.load(Ordering::Relaxed);
+        self.put.store(put + 1, Ordering::Release);
+    }
+
+    /// Counts one task done without the lock, unless it would finish the last unfinished item while a
+    /// `join` waits: `Ok(false)` then, for [`Tasks::done_locked`] to count it.
+    fn done_lock_free(&self) -> Result<bool, TaskDoneError> {
+        let mut done = self.done.load(Ordering::Acquire);
+        loop {
+            match Self::unfinished(self.put.load(Ordering::Acquire), done) {
+                0 => return Err(TaskDoneError),
+                1 if done & JOINING != 0 => return Ok(false),
+                _ => {}
+            }
+            match self.done.compare_exchange_weak(
+                done,
+                done + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(true),
+                Err(now) => done = now,
+            }
+        }
+    }
+
+    /// Counts one task done, under the queue's lock, where `put` holds still and other calls may count
+    /// tasks done but not finish the last one; says whether this finished the last one.
+    fn done_locked(&self) -> Result<bool, TaskDoneError> {
+        let put = self.put.load(Ordering::Acquire);
+        let before = self
+            .done
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |done| {
+                (Self::unfinished(put, done) > 0).then_some(done + 1)
+            })
+            .map_err(|_| TaskDoneError)?;
+        Ok(Self::unfinished(put, before) == 1)
+    }
+
+    /// Lowers the unfinished count by the `dropped` items of `shutdown(true)`, not below zero, under
+    /// the queue's lock; says whether it is zero now.
+    fn drop_items(&self, dropped: u64) -> bool {
+        let put = self.put.load(Ordering::Acquire);
+        let lower = |done| done + dropped.min(Self::unfinished(put, done));
+        let before = self
+            .done
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |done| {
+                Some(lower(done))
+            })
+            .unwrap_or_else(|done| done);
+        Self::unfinished(put, lower(before)) == 0
+    }
+}
+
+/// How many times [`Shared::lock`] spins before it yields: 1, 2, 4, ... 128 spin-loop hints, a few
+/// microseconds in all, several times a critical section even when the holder has to fetch the
+/// queue's cache lines from another core.
+const SPIN_ROUNDS: u32 = 8;
+
+/// How many times [`Shared::lock`] yields the thread, after spinning, before it sleeps on the lock.
+const YIELD_ROUNDS: u32 = 4;
 
 /// The calls waiting on one side of the queue (getters or putters), as the queue accounts for them.
 ///
@@ -440,6 +552,27 @@ impl<D> Shared<D> {
     /// Locks the state. A panic while the lock was held (in an item's `Ord`, say) leaves the state
     /// consistent, since every count is updated after the storage call, so the poison is ignored.
     fn lock(&self) -> MutexGuard<'_, State<D>> {
+        // `Mutex::lock` puts the thread to sleep on a futex as soon as it loses one race for the lock
+        // after a short spin. A producer and a consumer on two workers lose such races all the time,
+        // and each sleep costs a futex wait and a futex wake, microseconds against a critical section
+        // of tens of nanoseconds: on smol-mt, one producer and one consumer made some 14 000 futex
+        // calls per 100 000 items, and spent half their time there. So a call retries first, spinning
+        // with exponential backoff (as `parking_lot` and crossbeam do), then yielding the thread in
+        // case the holder waits for this core, and only then sleeps.
+        for round in 0..SPIN_ROUNDS + YIELD_ROUNDS {
+            match self.state.try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+            if round < SPIN_ROUNDS {
+                for _ in 0..1_u32 << round {
+                    hint::spin_loop();
+                }
+            } else {
+                thread::yield_now();
+            }
+        }
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -554,7 +687,7 @@ impl<D> Shared<D> {
             return Err(QueueError::Full(item));
         }
         state.items.push(item);
-        state.unfinished += 1;
+        self.tasks.add();
         let wake = Wake {
             getter: self.wake_one::<T>(state, Which::Getters),
             // Normally no putter waits while there is room; should one, it is woken rather than left.
@@ -673,13 +806,42 @@ impl<T, D: Discipline<T>> Drop for Waiter<'_, T, D> {
 /// future is dropped.
 struct Joiner<'a, D> {
     shared: &'a Shared<D>,
-    counted: bool,
+    /// The epoch the joiner started in, once it is counted.
+    epoch: Option<u64>,
+}
+
+impl<D> Joiner<'_, D> {
+    /// Counts the joiner, under the lock, and says the unfinished count it starts from. The first
+    /// joiner sets [`JOINING`]; the count it reads with it is the one left by the last lock-free
+    /// `task_done` before it, and from then on the count comes down to zero only under the lock.
+    fn start(&mut self, state: &mut State<D>) -> u64 {
+        state.joiners += 1;
+        self.epoch = Some(state.finished_epoch);
+        let tasks = &self.shared.tasks;
+        if state.joiners == 1 {
+            let done = tasks.done.fetch_or(JOINING, Ordering::AcqRel);
+            Tasks::unfinished(tasks.put.load(Ordering::Acquire), done)
+        } else {
+            tasks.now()
+        }
+    }
+
+    /// Uncounts the joiner, under the lock; the last one out clears [`JOINING`].
+    fn stop(&mut self, state: &mut State<D>) {
+        if self.epoch.take().is_some() {
+            state.joiners -= 1;
+            if state.joiners == 0 {
+                self.shared.tasks.done.fetch_and(!JOINING, Ordering::AcqRel);
+            }
+        }
+    }
 }
 
 impl<D> Drop for Joiner<'_, D> {
     fn drop(&mut self) {
-        if self.counted {
-            self.shared.lock().joiners -= 1;
+        if self.epoch.is_some() {
+            let shared = self.shared;
+            self.stop(&mut shared.lock());
         }
     }
 }
@@ -693,13 +855,13 @@ impl<T, D: Discipline<T>> BaseQueue<T, D> {
                 maxsize,
                 state: Mutex::new(State {
                     items: D::init(maxsize),
-                    unfinished: 0,
                     finished_epoch: 0,
                     shutdown: false,
                     getters: Side::default(),
                     putters: Side::default(),
                     joiners: 0,
                 }),
+                tasks: Tasks::default(),
                 not_empty: Event::new(),
                 not_full: Event::new(),
                 finished: Event::new(),
@@ -843,14 +1005,14 @@ impl<T, D: Discipline<T>> BaseQueue<T, D> {
     ///
     /// [`TaskDoneError`] if no item is unfinished: more calls than items put.
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
+        if self.shared.tasks.done_lock_free()? {
+            return Ok(());
+        }
+        // The last unfinished item while a `join` waits: see `JOINING`.
         let shared = &*self.shared;
         let wake_joiners = {
             let mut state = shared.lock();
-            if state.unfinished == 0 {
-                return Err(TaskDoneError);
-            }
-            state.unfinished -= 1;
-            state.unfinished == 0 && Self::finish(&mut state)
+            shared.tasks.done_locked()? && Self::finish(&mut state)
         };
         if wake_joiners {
             shared.finished.notify(usize::MAX);
@@ -858,7 +1020,8 @@ impl<T, D: Discipline<T>> BaseQueue<T, D> {
         Ok(())
     }
 
-    /// Records that the unfinished count is zero; says whether a joiner waits to be told.
+    /// Records, under the lock, that the unfinished count is zero; says whether a joiner waits to be
+    /// told.
     fn finish(state: &mut State<D>) -> bool {
         state.finished_epoch = state.finished_epoch.wrapping_add(1);
         state.joiners > 0
@@ -871,16 +1034,12 @@ impl<T, D: Discipline<T>> BaseQueue<T, D> {
     /// zero after this call started, even if items have been put again since.
     pub async fn join(&self) {
         let shared = &*self.shared;
-        let epoch = {
-            let state = shared.lock();
-            if state.unfinished == 0 {
-                return;
-            }
-            state.finished_epoch
-        };
+        if shared.tasks.now() == 0 {
+            return;
+        }
         let mut joiner = Joiner {
             shared,
-            counted: false,
+            epoch: None,
         };
         loop {
             // Listening before looking again under the lock means that a count reaching zero after the
@@ -889,14 +1048,15 @@ impl<T, D: Discipline<T>> BaseQueue<T, D> {
             listener!(shared.finished => listener);
             {
                 let mut state = shared.lock();
-                if state.unfinished == 0 || state.finished_epoch != epoch {
-                    if mem::take(&mut joiner.counted) {
-                        state.joiners -= 1;
-                    }
+                let done = match joiner.epoch {
+                    // The first look starts the wait: from here on the count comes down to zero only
+                    // under the lock (`JOINING`), advancing the epoch.
+                    None => joiner.start(&mut state) == 0,
+                    Some(epoch) => shared.tasks.now() == 0 || state.finished_epoch != epoch,
+                };
+                if done {
+                    joiner.stop(&mut state);
                     return;
-                }
-                if !mem::replace(&mut joiner.counted, true) {
-                    state.joiners += 1;
                 }
             }
             listener.await;
@@ -916,8 +1076,8 @@ impl<T, D: Discipline<T>> BaseQueue<T, D> {
             state.shutdown = true;
             if immediate {
                 let dropped = mem::replace(&mut state.items, D::init(shared.maxsize));
-                state.unfinished = state.unfinished.saturating_sub(dropped.len());
-                let wake_joiners = state.unfinished == 0 && Self::finish(&mut state);
+                let dropped_len = u64::try_from(dropped.len()).unwrap_or(u64::MAX);
+                let wake_joiners = shared.tasks.drop_items(dropped_len) && Self::finish(&mut state);
                 (Some(dropped), wake_joiners)
             } else {
                 (None, false)
@@ -974,7 +1134,7 @@ impl<T, D: Discipline<T>> fmt::Debug for BaseQueue<T, D> {
         f.debug_struct("BaseQueue")
             .field("maxsize", &self.shared.maxsize)
             .field("qsize", &state.items.len())
-            .field("unfinished", &state.unfinished)
+            .field("unfinished", &self.shared.tasks.now())
             .field("waiting_getters", &state.getters.parked)
             .field("waiting_putters", &state.putters.parked)
             .field("shutdown", &state.shutdown)

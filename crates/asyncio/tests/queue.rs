@@ -805,6 +805,112 @@ conformance! {
         });
     }
 
+    #[test]
+    fn concurrent_task_done_calls_finish_exactly_the_unfinished_items() {
+        // More task_done calls than items, from tasks that run in parallel on the multi-thread
+        // flavors: exactly one call per item succeeds, however they interleave.
+        run::<Rt, _>(async {
+            const ITEMS: usize = 1_000;
+            let q = Queue::unbounded();
+            for item in 0..ITEMS {
+                q.put_nowait(item).expect("the queue is unbounded");
+            }
+            let callers: Vec<_> = (0..4)
+                .map(|_| {
+                    let q = q.clone();
+                    Rt::spawn(async move {
+                        let mut finished = 0;
+                        for call in 0..ITEMS / 2 {
+                            finished += usize::from(q.task_done().is_ok());
+                            if call % 16 == 0 {
+                                Rt::yield_now().await;
+                            }
+                        }
+                        finished
+                    })
+                })
+                .collect();
+            let mut finished = 0;
+            for caller in callers {
+                finished += within::<Rt, _>("a task_done caller", caller)
+                    .await
+                    .expect("no caller panics");
+            }
+            assert_eq!(finished, ITEMS);
+            assert_eq!(q.task_done(), Err(TaskDoneError));
+            assert_eq!(poll_once(q.join()).await, Some(()));
+        });
+    }
+
+    #[test]
+    fn join_waits_for_every_item_put_before_it_while_workers_finish_tasks_in_parallel() {
+        // Joins start, wait, are cancelled and return while workers get and finish items, in parallel
+        // on the multi-thread flavors, and while more items are put: a join never returns before every
+        // item put before it started is done, and always returns once the count comes down to zero.
+        run::<Rt, _>(async {
+            let q = Queue::new(8);
+            let put = Arc::new(AtomicUsize::new(0));
+            let done = Arc::new(AtomicUsize::new(0));
+            let workers: Vec<_> = (0..3)
+                .map(|_| {
+                    let (q, done) = (q.clone(), Arc::clone(&done));
+                    Rt::spawn(async move {
+                        while q.get().await.is_ok() {
+                            // Counted before task_done, so that a join that has seen the item done
+                            // sees the count too.
+                            done.fetch_add(1, Ordering::SeqCst);
+                            q.task_done().expect("one task_done per item");
+                        }
+                    })
+                })
+                .collect();
+            let mut joiners = Vec::new();
+            let mut to_cancel = None;
+            for round in 0..2_000_usize {
+                for _ in 0..round % 7 {
+                    q.put(()).await.expect("the queue is open");
+                    put.fetch_add(1, Ordering::SeqCst);
+                }
+                let joiner = Rt::spawn({
+                    let (q, put, done) = (q.clone(), Arc::clone(&put), Arc::clone(&done));
+                    async move {
+                        let before = put.load(Ordering::SeqCst);
+                        q.join().await;
+                        let finished = done.load(Ordering::SeqCst);
+                        assert!(
+                            finished >= before,
+                            "join returned with {finished} of the {before} items put before it done"
+                        );
+                    }
+                });
+                if round % 5 == 0 {
+                    // Cancelled a round later, most likely while it waits.
+                    if let Some(joiner) = to_cancel.replace(joiner) {
+                        let joiner: Handle<Rt, ()> = joiner;
+                        if let Err(JoinError::Panicked(message)) = joiner.cancel().await {
+                            panic!("a joiner panicked: {message}");
+                        }
+                    }
+                } else {
+                    joiners.push(joiner);
+                }
+                if round % 100 == 99 {
+                    // No more puts until every join so far has returned: the workers bring the count
+                    // down to zero.
+                    for joiner in joiners.drain(..) {
+                        within::<Rt, _>("join", joiner).await.expect("no joiner panics");
+                    }
+                }
+            }
+            q.shutdown(false);
+            for worker in workers {
+                within::<Rt, _>("a worker after shutdown", worker)
+                    .await
+                    .expect("no worker panics");
+            }
+        });
+    }
+
     /// 16 producers and 16 consumers move `ROSETTA_STRESS_ITEMS` items (default 100 000) through a queue
     /// of 64, while a controller keeps cancelling a random consumer (or, one time in four, a producer)
     /// and starting its replacement. Every item is taken exactly once, `join` returns, and no waiter is
