@@ -243,8 +243,8 @@ pub fn headline(results: &Results) -> String {
     table(&mut out, &Rows { header, rows });
     let _ = writeln!(
         out,
-        "*Scenarios passing*: CPython's output, or a difference the scenario documents. Times are \
-         medians; lower is better. Measured by `{}` on {} ({} cores), {}. Every figure, the charts \
+        "*Scenarios passing*: CPython's output, or a difference the scenario documents. Figures are \
+         medians: times, lower is better; the queue's items per second, higher is better. Measured by `{}` on {} ({} cores), {}. Every figure, the charts \
          and the versions: [docs/results.md](docs/results.md).\n",
         results.generated_by, results.machine.cpu, results.machine.cores, results.generated_at
     );
