@@ -17,9 +17,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// The whole comparison (the default): every scenario on every runtime against CPython, the
-    /// headline workloads measured on every runtime and on CPython's asyncio, as tables here and as
-    /// results.json, report.md and SVG charts in target/rosetta/report.
+    /// Runs the whole comparison (the default command).
+    ///
+    /// Every scenario on every runtime against CPython, then the headline workloads measured on every
+    /// runtime and on CPython's asyncio: tables here, and results.json, report.md and SVG charts in
+    /// target/rosetta/report.
     Compare(rosetta_compare::CompareArgs),
     /// Lists the runtimes (id, name, crate version, flavor, worker threads) and the scenarios.
     List,

@@ -18,7 +18,7 @@ use crate::{charts, machine, python, tables};
 /// The arguments of `rosetta compare`.
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
-    /// About 30 s: fewer sizes and rounds, one attempt per cell.
+    /// About 30 s: fewer gather sizes, queue shapes, items, delays and rounds.
     #[arg(long)]
     pub quick: bool,
     /// The runtimes, by id, comma-separated, or `all`.
