@@ -17,6 +17,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::results::{Figure, Results, Workload};
+use crate::units;
 
 /// Why the charts could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -116,10 +117,10 @@ pub enum ChartError {
 /// ```
 pub fn write_all(results: &Results, dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
     let charts = [
-        ("gather.svg", gather(results)),
-        ("queue.svg", queue(results)),
-        ("loops.svg", loops(results)),
-        ("timers.svg", timers(results)),
+        (GATHER_SVG, gather(results)),
+        (QUEUE_SVG, queue(results)),
+        (LOOPS_SVG, loops(results)),
+        (TIMERS_SVG, timers(results)),
     ];
     let charts: Vec<(&str, Chart)> = charts
         .into_iter()
@@ -148,6 +149,23 @@ pub fn write_all(results: &Results, dir: &Path) -> Result<Vec<PathBuf>, ChartErr
         written.push(path);
     }
     Ok(written)
+}
+
+const GATHER_SVG: &str = "gather.svg";
+const QUEUE_SVG: &str = "queue.svg";
+const LOOPS_SVG: &str = "loops.svg";
+const TIMERS_SVG: &str = "timers.svg";
+
+/// The chart that shows `workload`, by file name; `None` for a workload shown beside another's (loop
+/// close with loop create, the stall and `call_later` with the timers).
+pub fn file_of(workload: Workload) -> Option<&'static str> {
+    match workload {
+        Workload::Gather => Some(GATHER_SVG),
+        Workload::Queue => Some(QUEUE_SVG),
+        Workload::LoopCreate => Some(LOOPS_SVG),
+        Workload::TimerSleep => Some(TIMERS_SVG),
+        Workload::LoopClose | Workload::TimerCallLater | Workload::BlockingStall => None,
+    }
 }
 
 /// The size of every chart, in pixels.
@@ -316,8 +334,8 @@ fn gather(results: &Results) -> Option<Chart> {
         y_desc: "median time per gather (log scale; bars: min–max)",
         body: Body::Lines {
             lines,
-            x_format: format_count,
-            y_format: format_ns,
+            x_format: units::count,
+            y_format: units::time,
         },
     })
 }
@@ -333,7 +351,7 @@ fn queue(results: &Results) -> Option<Chart> {
             param: param.to_owned(),
         })
         .collect();
-    let bars = bars(results, groups, Figure::per_second, false, format_rate)?;
+    let bars = bars(results, groups, Figure::per_second, false, units::rate)?;
     Some(Chart {
         title: Workload::Queue.title().to_owned(),
         x_desc: "producers × consumers, queue bound",
@@ -366,7 +384,7 @@ fn loops(results: &Results) -> Option<Chart> {
         groups,
         |figure| Some(figure.median_ns),
         true,
-        format_ns,
+        units::time,
     )?;
     Some(Chart {
         title: format!(
@@ -401,7 +419,7 @@ fn timers(results: &Results) -> Option<Chart> {
         groups,
         |figure| Some(figure.median_ns / 1e3),
         false,
-        format_plain,
+        units::plain,
     )?;
     Some(Chart {
         title: "timer lateness: sleep(d), call_later(d), and a 1 ms ticker beside a blocking task"
@@ -763,52 +781,6 @@ fn nice_step(raw: f64) -> f64 {
         .unwrap_or(10.0 * power)
 }
 
-/// `value` with about three significant digits and no trailing zeros: `1`, `2.5`, `120`, `0.015`.
-fn format_plain(value: f64) -> String {
-    if value == 0.0 || !value.is_finite() {
-        return format!("{value}");
-    }
-    let magnitude = value.abs().log10().floor() as i32;
-    let decimals = (2 - magnitude).clamp(0, 9) as usize;
-    let text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
-}
-
-/// `value` scaled by the largest of `units` (factor, suffix) it reaches.
-fn format_scaled(value: f64, units: &[(f64, &str)]) -> String {
-    let (factor, suffix) = units
-        .iter()
-        .rev()
-        .find(|(factor, _)| value.abs() >= *factor)
-        .unwrap_or(&units[0]);
-    format!("{}{suffix}", format_plain(value / factor))
-}
-
-/// Nanoseconds as ns, µs, ms or s: `250 ns`, `1.5 µs`, `12 ms`.
-fn format_ns(ns: f64) -> String {
-    if ns == 0.0 {
-        return "0".to_owned();
-    }
-    format_scaled(ns, &[(1.0, " ns"), (1e3, " µs"), (1e6, " ms"), (1e9, " s")])
-}
-
-/// A count: `10`, `1k`, `2.5M`.
-fn format_count(count: f64) -> String {
-    format_scaled(count, &[(1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "G")])
-}
-
-/// A rate per second: `500k/s`, `2.5M/s`.
-fn format_rate(rate: f64) -> String {
-    if rate == 0.0 {
-        return "0".to_owned();
-    }
-    format!("{}/s", format_count(rate))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1100,57 +1072,6 @@ mod tests {
         assert!(matches!(error, ChartError::Io { ref path, .. } if *path == dir.0));
         assert!(error.to_string().contains(&*dir.0.to_string_lossy()));
         std::fs::remove_file(&dir.0).unwrap();
-    }
-
-    fn check(format: fn(f64) -> String, cases: &[(f64, &str)]) {
-        for (value, expected) in cases {
-            assert_eq!(format(*value), *expected, "formatting {value}");
-        }
-    }
-
-    #[test]
-    fn ticks_read_in_human_units() {
-        check(
-            format_ns,
-            &[
-                (0.0, "0"),
-                (0.004, "0.004 ns"),
-                (1.0, "1 ns"),
-                (250.0, "250 ns"),
-                (1_000.0, "1 µs"),
-                (1_500.0, "1.5 µs"),
-                (20_000.0, "20 µs"),
-                (12_000_000.0, "12 ms"),
-                (3e9, "3 s"),
-            ],
-        );
-        check(
-            format_rate,
-            &[
-                (0.0, "0"),
-                (500.0, "500/s"),
-                (5e5, "500k/s"),
-                (2.5e6, "2.5M/s"),
-            ],
-        );
-        check(
-            format_count,
-            &[
-                (10.0, "10"),
-                (1_000.0, "1k"),
-                (10_000.0, "10k"),
-                (1e6, "1M"),
-            ],
-        );
-        check(
-            format_plain,
-            &[
-                (0.0, "0"),
-                (0.30000000000000004, "0.3"),
-                (1_200.0, "1200"),
-                (12.5, "12.5"),
-            ],
-        );
     }
 
     #[test]

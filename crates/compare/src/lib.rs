@@ -4,7 +4,8 @@
 //!   judges its transcript against CPython's (or, without python3, by the scenario's own checks);
 //! - [`perf`] measures the headline workloads in-process, runs interleaved across runtimes;
 //! - [`python`] runs the Python baseline (asyncio, and uvloop when importable);
-//! - [`results`] holds what was found; [`tables`], [`markdown`] and [`charts`] show it;
+//! - [`results`] holds what was found; [`tables`], [`markdown`] and [`charts`] show it, in
+//!   [`units`];
 //! - [`run`] is the command: its arguments, the run, what it prints and writes (and publishes into
 //!   `docs/` with `--publish`).
 
@@ -17,6 +18,7 @@ pub mod python;
 pub mod results;
 pub mod run;
 pub mod tables;
+pub mod units;
 
 pub use results::{Results, Status, Workload};
 pub use run::{CompareArgs, CompareError};

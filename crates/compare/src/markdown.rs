@@ -5,17 +5,6 @@ use std::fmt::Write as _;
 use crate::results::{PythonRun, Results, Workload};
 use crate::tables::{self, Rows};
 
-/// Which chart shows a workload, by file name.
-pub fn chart_of(workload: Workload) -> Option<&'static str> {
-    match workload {
-        Workload::Gather => Some("gather.svg"),
-        Workload::Queue => Some("queue.svg"),
-        Workload::LoopCreate => Some("loops.svg"),
-        Workload::TimerSleep => Some("timers.svg"),
-        Workload::LoopClose | Workload::TimerCallLater | Workload::BlockingStall => None,
-    }
-}
-
 /// Where a report is written, which decides its links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -93,7 +82,9 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
             continue;
         }
         let _ = writeln!(out, "### {}\n", workload.title());
-        if let Some(chart) = chart_of(workload).filter(|c| written.iter().any(|w| w == c)) {
+        if let Some(chart) =
+            crate::charts::file_of(workload).filter(|c| written.iter().any(|w| w == c))
+        {
             let _ = writeln!(out, "![{}]({charts}{chart})\n", workload.title());
         }
         table(&mut out, &rows);
@@ -213,29 +204,25 @@ pub fn headline(results: &Results) -> String {
         if let Some(n) = &gather {
             row.push(
                 figure(Workload::Gather, n)
-                    .map_or("-".to_owned(), |f| tables::format_ns(f.median_ns)),
+                    .map_or("-".to_owned(), |f| crate::units::time(f.median_ns)),
             );
         }
         if let Some(shape) = &queue {
             row.push(
                 figure(Workload::Queue, shape)
                     .and_then(|f| f.per_second())
-                    .map_or("-".to_owned(), tables::format_rate),
+                    .map_or("-".to_owned(), crate::units::rate),
             );
         }
-        let global = results
-            .runtimes
-            .iter()
-            .any(|rt| rt.id == runner && rt.flavor == "global");
         row.push(match figure(Workload::LoopCreate, "default") {
-            _ if global => "global: none".to_owned(),
-            Some(f) => tables::format_ns(f.median_ns),
+            _ if results.is_global(runner) => "global: none".to_owned(),
+            Some(f) => crate::units::time(f.median_ns),
             None => "-".to_owned(),
         });
         if let Some(delay) = &timer {
             row.push(
                 figure(Workload::TimerSleep, delay)
-                    .map_or("-".to_owned(), |f| tables::format_ns(f.median_ns)),
+                    .map_or("-".to_owned(), |f| crate::units::time(f.median_ns)),
             );
         }
         rows.push(row);

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use rosetta_harness::{RunRequest, Verdict, judge, python};
+use rosetta_harness::{RunRequest, Verdict, judge, own_checks, python};
 use rosetta_runtimes::RuntimeInfo;
 use rosetta_scenarios::{Echo, Line, ScenarioInfo, parity};
 
@@ -154,15 +154,6 @@ fn plain(text: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// The verdict without CPython: the scenario's own checks of its figures.
-fn own_checks(scenario: &ScenarioInfo, port: &[Line]) -> Verdict {
-    let texts: Vec<String> = port.iter().map(|line| line.text.clone()).collect();
-    match (scenario.verify)(&texts) {
-        Ok(()) => Verdict::Pass,
-        Err(what) => Verdict::Fail(format!("the program's own check failed: {what}")),
-    }
 }
 
 /// Why a cell's child gave no transcript.

@@ -328,6 +328,15 @@ impl Results {
             .find(|cell| cell.scenario == scenario && cell.runtime == runtime)
     }
 
+    /// Whether `runner` is a global runtime, whose loops are handles to its one runtime: creating and
+    /// closing one costs nothing per loop, and is no yardstick for the others.
+    pub fn is_global(&self, runner: &str) -> bool {
+        let global = rosetta_runtimes::Flavor::Global.to_string();
+        self.runtimes
+            .iter()
+            .any(|rt| rt.id == runner && rt.flavor == global)
+    }
+
     /// Whether any cell failed or timed out.
     pub fn any_failure(&self) -> bool {
         self.matrix.iter().any(|cell| cell.status.is_failure())

@@ -116,19 +116,6 @@ pub enum CompareError {
     },
 }
 
-/// The scenarios `selection` names (`all`, or ids comma-separated).
-fn select_scenarios(
-    selection: &str,
-) -> Result<Vec<&'static ScenarioInfo>, rosetta_scenarios::UnknownScenario> {
-    if selection.trim() == "all" {
-        return Ok(rosetta_scenarios::SCENARIOS.iter().collect());
-    }
-    selection
-        .split(',')
-        .map(|id| rosetta_scenarios::find(id.trim()))
-        .collect()
-}
-
 /// The default output directory: `target/rosetta/report` in the repository.
 pub fn default_out() -> PathBuf {
     rosetta_harness::python::repo_root().join("target/rosetta/report")
@@ -150,7 +137,7 @@ impl CompareArgs {
     /// Checks every argument and makes the output directory, before anything long starts.
     fn plan(&self, exe: PathBuf) -> Result<Plan, CompareError> {
         let runtimes = rosetta_runtimes::select(&self.runtimes)?;
-        let scenarios = select_scenarios(&self.scenarios)?;
+        let scenarios = rosetta_scenarios::select(&self.scenarios)?;
         let mut perf = if self.quick {
             PerfPlan::quick()
         } else {

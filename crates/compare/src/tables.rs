@@ -4,6 +4,7 @@
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::results::{Figure, PYTHON_ASYNCIO, Results, Status, Workload};
+use crate::units;
 
 /// A table: a header and its rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,14 +139,9 @@ pub fn workload(results: &Results, workload: Workload) -> Rows {
             .into_iter()
             .filter_map(|runner| results.figure(workload, param, runner))
             .collect();
-        // A global runtime's loop is a handle to the one runtime: its create and close cost nothing
-        // per loop, and are no yardstick for the others.
         let global_loop = |figure: &Figure| {
             matches!(workload, Workload::LoopCreate | Workload::LoopClose)
-                && results
-                    .runtimes
-                    .iter()
-                    .any(|rt| rt.id == figure.runner && rt.flavor == "global")
+                && results.is_global(&figure.runner)
         };
         let best = figures
             .iter()
@@ -163,15 +159,15 @@ pub fn workload(results: &Results, workload: Workload) -> Rows {
             let mut row = vec![
                 param.to_owned(),
                 label,
-                format_ns(figure.median_ns),
+                units::time(figure.median_ns),
                 format!(
                     "{} … {}",
-                    format_ns(figure.min_ns),
-                    format_ns(figure.max_ns)
+                    units::time(figure.min_ns),
+                    units::time(figure.max_ns)
                 ),
             ];
             if throughput {
-                row.push(figure.per_second().map_or("-".to_owned(), format_rate));
+                row.push(figure.per_second().map_or("-".to_owned(), units::rate));
             }
             if global_loop(figure) {
                 row.extend(["-".to_owned(), "-".to_owned()]);
@@ -229,52 +225,12 @@ pub fn ratio(value: f64, reference: f64) -> String {
     format!("×{ratio:.decimals$}")
 }
 
-/// Nanoseconds, in the unit that suits them: `586 ns`, `3.48 µs`, `5.46 ms`, `1.20 s`.
-pub fn format_ns(ns: f64) -> String {
-    if !ns.is_finite() {
-        return "-".to_owned();
-    }
-    let (value, unit) = match ns.abs() {
-        x if x < 1e3 => return format!("{ns:.0} ns"),
-        x if x < 1e6 => (ns / 1e3, "µs"),
-        x if x < 1e9 => (ns / 1e6, "ms"),
-        _ => (ns / 1e9, "s"),
-    };
-    format!("{} {unit}", three_digits(value))
-}
-
-/// A rate per second: `845 k/s`, `2.31 M/s`.
-pub fn format_rate(per_second: f64) -> String {
-    let (value, unit) = match per_second {
-        x if x < 1e3 => return format!("{per_second:.0}/s"),
-        x if x < 1e6 => (per_second / 1e3, "k/s"),
-        x if x < 1e9 => (per_second / 1e6, "M/s"),
-        _ => (per_second / 1e9, "G/s"),
-    };
-    format!("{} {unit}", three_digits(value))
-}
-
-/// Three significant digits: `3.48`, `34.8`, `348`.
-fn three_digits(value: f64) -> String {
-    match value.abs() {
-        x if x < 10.0 => format!("{value:.2}"),
-        x if x < 100.0 => format!("{value:.1}"),
-        _ => format!("{value:.0}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn times_and_rates_read_in_their_unit() {
-        assert_eq!(format_ns(586.0), "586 ns");
-        assert_eq!(format_ns(3_480.0), "3.48 µs");
-        assert_eq!(format_ns(54_600_000.0), "54.6 ms");
-        assert_eq!(format_ns(1.2e9), "1.20 s");
-        assert_eq!(format_rate(845_000.0), "845 k/s");
-        assert_eq!(format_rate(2_310_000.0), "2.31 M/s");
+    fn ratios_read_with_two_digits() {
         assert_eq!(ratio(2.0, 1.0), "×2.00");
         assert_eq!(ratio(0.5, 1.0), "×0.50");
         assert_eq!(ratio(0.00153, 1.0), "×0.0015");

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use rosetta_compare::results::{Figure, Results, SCHEMA};
-use rosetta_compare::{Workload, markdown};
+use rosetta_compare::{Workload, charts, markdown};
 
 fn docs() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs")
@@ -88,7 +88,7 @@ fn the_results_page_says_how_it_was_made_and_links_charts_that_exist() {
         );
     }
     for workload in Workload::ALL {
-        if let Some(chart) = markdown::chart_of(workload) {
+        if let Some(chart) = charts::file_of(workload) {
             assert!(
                 page.contains(&format!("](results/{chart})")),
                 "{chart} not linked"

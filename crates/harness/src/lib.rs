@@ -148,6 +148,16 @@ pub enum Verdict {
     Fail(String),
 }
 
+/// Judges a port's lines by the scenario's own checks of its figures only: the verdict when there is
+/// no CPython to compare with, and the first step of [`judge`].
+pub fn own_checks(scenario: &ScenarioInfo, port: &[Line]) -> Verdict {
+    let texts: Vec<String> = port.iter().map(|line| line.text.clone()).collect();
+    match (scenario.verify)(&texts) {
+        Ok(()) => Verdict::Pass,
+        Err(what) => Verdict::Fail(format!("the program's own check failed: {what}")),
+    }
+}
+
 /// Judges a port's lines against CPython's transcript, by what the scenario expects on `runtime`, after
 /// the scenario's own checks of its figures.
 pub fn judge(
@@ -156,10 +166,10 @@ pub fn judge(
     reference: &[Line],
     port: &[Line],
 ) -> Verdict {
-    let texts: Vec<String> = port.iter().map(|line| line.text.clone()).collect();
-    if let Err(what) = (scenario.verify)(&texts) {
-        return Verdict::Fail(format!("the program's own check failed: {what}"));
+    if let Verdict::Fail(why) = own_checks(scenario, port) {
+        return Verdict::Fail(why);
     }
+    let texts: Vec<String> = port.iter().map(|line| line.text.clone()).collect();
     match (scenario.expect)(runtime.flavor) {
         Expect::Same => match parity::compare(reference, &texts) {
             Ok(()) => Verdict::Pass,

@@ -294,3 +294,30 @@ pub fn find(id: &str) -> Result<&'static ScenarioInfo, UnknownScenario> {
         .find(|info| info.id == id)
         .ok_or_else(|| UnknownScenario { id: id.to_owned() })
 }
+
+/// Parses a scenario selection: `all`, or ids separated by commas, in the order given, without
+/// repeats (as `rosetta_runtimes::select` does for runtimes).
+///
+/// # Errors
+///
+/// [`UnknownScenario`] for the first id that names no scenario.
+///
+/// ```
+/// let picked = rosetta_scenarios::select("chess, countasync, chess").unwrap();
+/// assert_eq!(picked.iter().map(|info| info.id).collect::<Vec<_>>(), ["chess", "countasync"]);
+/// assert_eq!(rosetta_scenarios::select("all").unwrap().len(), rosetta_scenarios::SCENARIOS.len());
+/// assert!(rosetta_scenarios::select("countasync,nope").is_err());
+/// ```
+pub fn select(selection: &str) -> Result<Vec<&'static ScenarioInfo>, UnknownScenario> {
+    if selection.trim() == "all" {
+        return Ok(SCENARIOS.iter().collect());
+    }
+    let mut picked: Vec<&'static ScenarioInfo> = Vec::new();
+    for id in selection.split(',').map(str::trim) {
+        let info = find(id)?;
+        if !picked.iter().any(|seen| seen.id == info.id) {
+            picked.push(info);
+        }
+    }
+    Ok(picked)
+}

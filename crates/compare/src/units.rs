@@ -1,0 +1,109 @@
+//! Figures as people read them: three significant digits, no trailing zeros, in the unit that suits
+//! them (`586 ns`, `3.48 µs`, `2.5M/s`). The tables, the Markdown and the charts' axes all use these.
+
+/// `value` with about three significant digits and no trailing zeros: `1`, `2.5`, `120`, `0.015`.
+pub fn plain(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    let decimals = (2 - magnitude).clamp(0, 9) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
+/// `value` scaled by the largest of `units` (factor, suffix) it reaches.
+fn scaled(value: f64, units: &[(f64, &str)]) -> String {
+    let (factor, suffix) = units
+        .iter()
+        .rev()
+        .find(|(factor, _)| value.abs() >= *factor)
+        .unwrap_or(&units[0]);
+    format!("{}{suffix}", plain(value / factor))
+}
+
+/// Nanoseconds as ns, µs, ms or s: `250 ns`, `1.5 µs`, `12 ms`; `-` for what is not a number.
+pub fn time(ns: f64) -> String {
+    if !ns.is_finite() {
+        return "-".to_owned();
+    }
+    scaled(ns, &[(1.0, " ns"), (1e3, " µs"), (1e6, " ms"), (1e9, " s")])
+}
+
+/// A count: `10`, `1k`, `2.5M`.
+pub fn count(count: f64) -> String {
+    scaled(count, &[(1.0, ""), (1e3, "k"), (1e6, "M"), (1e9, "G")])
+}
+
+/// A rate per second: `500k/s`, `2.5M/s`; `-` for what is not a number.
+pub fn rate(per_second: f64) -> String {
+    if !per_second.is_finite() {
+        return "-".to_owned();
+    }
+    format!("{}/s", count(per_second))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(format: fn(f64) -> String, cases: &[(f64, &str)]) {
+        for (value, expected) in cases {
+            assert_eq!(format(*value), *expected, "formatting {value}");
+        }
+    }
+
+    #[test]
+    fn figures_read_in_human_units() {
+        check(
+            time,
+            &[
+                (0.0, "0 ns"),
+                (0.004, "0.004 ns"),
+                (1.0, "1 ns"),
+                (250.0, "250 ns"),
+                (1_000.0, "1 µs"),
+                (1_500.0, "1.5 µs"),
+                (20_000.0, "20 µs"),
+                (12_000_000.0, "12 ms"),
+                (3e9, "3 s"),
+                (3_480.0, "3.48 µs"),
+                (54_600_000.0, "54.6 ms"),
+                (f64::INFINITY, "-"),
+            ],
+        );
+        check(
+            rate,
+            &[
+                (0.0, "0/s"),
+                (f64::NAN, "-"),
+                (2_310_000.0, "2.31M/s"),
+                (500.0, "500/s"),
+                (5e5, "500k/s"),
+                (2.5e6, "2.5M/s"),
+            ],
+        );
+        check(
+            count,
+            &[
+                (10.0, "10"),
+                (1_000.0, "1k"),
+                (10_000.0, "10k"),
+                (1e6, "1M"),
+            ],
+        );
+        check(
+            plain,
+            &[
+                (0.0, "0"),
+                (0.30000000000000004, "0.3"),
+                (1_200.0, "1200"),
+                (12.5, "12.5"),
+            ],
+        );
+    }
+}
