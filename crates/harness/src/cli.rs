@@ -36,7 +36,7 @@ pub struct RunArgs {
 pub fn run_scenario(scenario: &str, args: &RunArgs) -> ExitCode {
     let runtimes = match rosetta_runtimes::select(&args.runtime) {
         Ok(runtimes) => runtimes,
-        Err(error) => return usage_error(&format!("{error} (or `all`)")),
+        Err(error) => return usage_error(&format!("--runtime: {error}")),
     };
     let scale = match TimeScale::new(args.time_scale) {
         Ok(scale) => scale,

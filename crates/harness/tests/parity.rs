@@ -2,18 +2,26 @@
 //! python3 on this machine. A runtime passes with CPython's lines at CPython's instants, or with the
 //! difference its scenario documents (and what must hold then).
 //!
+//! The tests are stamped from the two registries, scenario × runtime: `for_each_scenario!` and
+//! `for_each_runtime!` give one test per pair, named `<scenario>::<runtime>` (`asyncq::smol_mt`), so a
+//! new scenario or runtime is checked without a line here.
+//!
 //! CPython is itself nondeterministic under load: lines of one instant can be printed far apart, and ties
 //! between timers break differently, which changes what the seeded programs draw. A real difference is
 //! systematic; so a mismatch is tried again, with fresh runs of both programs, up to [`ATTEMPTS`] times,
 //! and the test fails only if every attempt differs.
 //!
-//! Without python3 these tests say so and pass, except under CI (`CI` set), where python3 must be there.
+//! Without python3 there is nothing to compare with: every test is reported as ignored, with the reason,
+//! and a line says how many were skipped. Under CI (`CI` set) python3 must be there: the test
+//! `python3_is_there` fails without it.
 
 use std::collections::HashMap;
+use std::process::ExitCode;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use rosetta_harness::{RunRequest, Verdict, judge, python, run};
-use rosetta_runtimes::{Runtime, conformance};
+use rosetta_runtimes::Runtime;
 use rosetta_scenarios::{Echo, Line, ScenarioInfo};
 
 type Reference = Arc<OnceLock<Result<Arc<Vec<Line>>, String>>>;
@@ -21,8 +29,8 @@ type Reference = Arc<OnceLock<Result<Arc<Vec<Line>>, String>>>;
 /// How many times a mismatch is tried again with fresh runs of both programs.
 const ATTEMPTS: usize = 3;
 
-/// CPython's transcript of `scenario`, run once for all runtimes; `None` if there is no python3.
-fn reference(scenario: &'static ScenarioInfo) -> Option<Arc<Vec<Line>>> {
+/// CPython's transcript of `scenario`, run once for all runtimes.
+fn reference(scenario: &'static ScenarioInfo) -> Result<Arc<Vec<Line>>, Failed> {
     static CACHE: OnceLock<Mutex<HashMap<&'static str, Reference>>> = OnceLock::new();
     let cell = {
         let mut cache = CACHE
@@ -37,39 +45,30 @@ fn reference(scenario: &'static ScenarioInfo) -> Option<Arc<Vec<Line>>> {
             .map_err(|error| error.to_string())
     });
     match outcome {
-        Ok(lines) => Some(Arc::clone(lines)),
-        Err(error) if python::interpreter().is_none() => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must have python3: {error}"
-            );
-            eprintln!("skipped: {error}");
-            None
-        }
-        Err(error) => panic!("the reference program failed: {error}"),
+        Ok(lines) => Ok(Arc::clone(lines)),
+        Err(error) => Err(format!("the reference program failed: {error}").into()),
     }
 }
 
-/// Runs `scenario` on `R` and judges it against CPython.
-fn check<R: Runtime>(scenario: &str) {
-    let scenario = rosetta_scenarios::find(scenario).expect("a registered scenario");
-    let Some(reference) = reference(scenario) else {
-        return;
-    };
-    let request = RunRequest::at_test_scale(scenario.id, R::INFO.id).expect("registered ids");
-    let mut reference = reference;
+/// Runs `scenario` on `R` and judges it against CPython; ignored, with the reason, without python3.
+fn check<R: Runtime>(scenario: &'static ScenarioInfo) -> Result<Completion, Failed> {
+    if python::interpreter().is_none() {
+        return Ok(Completion::ignored_with(python::PythonError::Missing));
+    }
+    let mut reference = reference(scenario)?;
+    let request = RunRequest::at_test_scale(scenario.id, R::INFO.id)?;
     let mut failures = Vec::new();
     for attempt in 1..=ATTEMPTS {
         if attempt > 1 {
             reference = Arc::new(
                 python::test_transcript(scenario)
-                    .unwrap_or_else(|error| panic!("the reference program failed: {error}")),
+                    .map_err(|error| format!("the reference program failed: {error}"))?,
             );
         }
         let port = run(&request, Echo::Quiet)
-            .unwrap_or_else(|error| panic!("{} on {}: {error}", scenario.id, R::INFO.id));
+            .map_err(|error| format!("{} on {}: {error}", scenario.id, R::INFO.id))?;
         match judge(scenario, &R::INFO, &reference, &port) {
-            Verdict::Pass | Verdict::DiffersAsDocumented(_) => return,
+            Verdict::Pass | Verdict::DiffersAsDocumented(_) => return Ok(Completion::Completed),
             Verdict::Fail(why) => failures.push(format!(
                 "attempt {attempt}: {why}\nCPython:\n{}\n{}:\n{}",
                 timed(&reference),
@@ -78,12 +77,13 @@ fn check<R: Runtime>(scenario: &str) {
             )),
         }
     }
-    panic!(
+    Err(format!(
         "{} on {} differs from CPython in every attempt:\n{}",
         scenario.id,
         R::INFO.id,
         failures.join("\n")
-    );
+    )
+    .into())
 }
 
 /// A transcript as `time  line` rows.
@@ -95,54 +95,68 @@ fn timed(lines: &[Line]) -> String {
     rows.join("\n")
 }
 
-#[test]
-fn every_scenario_has_a_parity_test_and_a_reference_program() {
-    let tests = include_str!("parity.rs");
+/// Every scenario has its reference program, where the harness runs it from.
+fn every_scenario_has_a_reference_program() -> Result<(), Failed> {
     for scenario in rosetta_scenarios::SCENARIOS {
-        assert!(
-            tests.contains(&format!("fn {}() {{", scenario.id)),
-            "no parity test for {}",
-            scenario.id
-        );
-        assert!(
-            python::repo_root().join(scenario.python_path()).is_file(),
-            "no {}",
-            scenario.python_path()
-        );
+        let program = python::repo_root().join(scenario.python_path());
+        if !program.is_file() {
+            return Err(format!("no {}", program.display()).into());
+        }
+    }
+    Ok(())
+}
+
+/// Under CI, python3 must be there: without it the parity tests would check nothing.
+fn python3_is_there() -> Result<Completion, Failed> {
+    match python::interpreter() {
+        Some(_) => Ok(Completion::Completed),
+        None if std::env::var_os("CI").is_some() => {
+            Err(format!("CI must have python3: {}", python::PythonError::Missing).into())
+        }
+        None => Ok(Completion::ignored_with(python::PythonError::Missing)),
     }
 }
 
-conformance! {
-    #[test]
-    fn countasync() { check::<Rt>("countasync") }
-    #[test]
-    fn countsync() { check::<Rt>("countsync") }
-    #[test]
-    fn nested() { check::<Rt>("nested") }
-    #[test]
-    fn makerandom() { check::<Rt>("makerandom") }
-    #[test]
-    fn chained() { check::<Rt>("chained") }
-    #[test]
-    fn asyncq() { check::<Rt>("asyncq") }
-    #[test]
-    fn say_after() { check::<Rt>("say_after") }
-    #[test]
-    fn executor() { check::<Rt>("executor") }
-    #[test]
-    fn callbacks() { check::<Rt>("callbacks") }
-    #[test]
-    fn context() { check::<Rt>("context") }
-    #[test]
-    fn agen() { check::<Rt>("agen") }
-    #[test]
-    fn blocking() { check::<Rt>("blocking") }
-    #[test]
-    fn wait_for() { check::<Rt>("wait_for") }
-    #[test]
-    fn loop_overhead() { check::<Rt>("loop_overhead") }
-    #[test]
-    fn chess() { check::<Rt>("chess") }
-    #[test]
-    fn waker() { check::<Rt>("waker") }
+/// One trial per runtime for the scenario `$info`, named `<scenario>::<runtime module>`.
+macro_rules! runtime_trials {
+    ([$trials:ident $scenario:ident $info:path] $($runtime:ident => $ty:ty;)*) => {
+        $(
+            $trials.push(Trial::ignorable_test(
+                concat!(stringify!($scenario), "::", stringify!($runtime)),
+                || check::<$ty>(&$info),
+            ));
+        )*
+    };
+}
+
+/// The trials of every scenario on every runtime.
+macro_rules! scenario_trials {
+    ([$trials:ident] $($scenario:ident => $info:path;)*) => {
+        $(rosetta_runtimes::for_each_runtime!([runtime_trials] $trials $scenario $info);)*
+    };
+}
+
+fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let mut trials = vec![
+        Trial::test(
+            "every_scenario_has_a_reference_program",
+            every_scenario_has_a_reference_program,
+        ),
+        Trial::ignorable_test("python3_is_there", python3_is_there),
+    ];
+    let before = trials.len();
+    rosetta_scenarios::for_each_scenario!([scenario_trials] trials);
+    let stamped = trials.len() - before;
+    let conclusion = libtest_mimic::run(&args, trials);
+    if python::interpreter().is_none() && !args.list {
+        // Said last, under the summary, so that nobody takes the run for a check.
+        eprintln!(
+            "SKIPPED: {} tests ignored, nothing was compared with CPython ({stamped} parity tests, \
+             scenario × runtime): {}",
+            conclusion.num_ignored,
+            python::PythonError::Missing
+        );
+    }
+    conclusion.exit_code()
 }

@@ -32,6 +32,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+use rosetta_ids::Registry;
 pub use rosetta_rt::{self, Config, Flavor, JoinError, Runtime, RuntimeInfo};
 
 // The adapter crates, re-exported so that the registry's macros can name them from any crate.
@@ -132,13 +133,8 @@ pub trait RuntimeVisitor {
     fn visit<R: Runtime>(self) -> Self::Output;
 }
 
-/// An id that names no runtime.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown runtime `{id}`; valid runtimes are: {valid}", valid = ids().join(", "))]
-pub struct UnknownRuntime {
-    /// The id as given.
-    pub id: String,
-}
+/// An id that names no runtime; its message lists the valid ones.
+pub type UnknownRuntime = rosetta_ids::Unknown<RuntimeInfo>;
 
 macro_rules! registry {
     ([] $($module:ident => $ty:ty;)*) => {
@@ -156,7 +152,7 @@ macro_rules! registry {
                     return Ok(visitor.visit::<$ty>());
                 }
             )*
-            Err(UnknownRuntime { id: id.to_owned() })
+            Err(REGISTRY.unknown(id))
         }
 
         /// How many worker threads the runtime `id` runs with `config`, if the id is known.
@@ -173,9 +169,13 @@ macro_rules! registry {
 
 for_each_runtime!([registry]);
 
+/// The runtimes as a registry of ids: lookup, selection, and errors that list the valid ids.
+pub static REGISTRY: Registry<RuntimeInfo> =
+    Registry::new("runtime", "runtimes", RUNTIMES, |info| info.id);
+
 /// The ids of every runtime, in registry order.
 pub fn ids() -> Vec<&'static str> {
-    RUNTIMES.iter().map(|info| info.id).collect()
+    REGISTRY.ids()
 }
 
 /// The runtime whose id is `id`.
@@ -184,10 +184,7 @@ pub fn ids() -> Vec<&'static str> {
 ///
 /// [`UnknownRuntime`] if no runtime has that id.
 pub fn lookup(id: &str) -> Result<&'static RuntimeInfo, UnknownRuntime> {
-    RUNTIMES
-        .iter()
-        .find(|info| info.id == id)
-        .ok_or_else(|| UnknownRuntime { id: id.to_owned() })
+    REGISTRY.find(id)
 }
 
 /// Parses a runtime selection: `all`, or ids separated by commas, in the order given, without repeats.
@@ -203,17 +200,7 @@ pub fn lookup(id: &str) -> Result<&'static RuntimeInfo, UnknownRuntime> {
 /// assert!(rosetta_runtimes::select("tokio,uvloop").is_err());
 /// ```
 pub fn select(selection: &str) -> Result<Vec<&'static RuntimeInfo>, UnknownRuntime> {
-    if selection.trim() == "all" {
-        return Ok(RUNTIMES.iter().collect());
-    }
-    let mut picked: Vec<&'static RuntimeInfo> = Vec::new();
-    for id in selection.split(',').map(str::trim) {
-        let info = lookup(id)?;
-        if !picked.iter().any(|seen| seen.id == info.id) {
-            picked.push(info);
-        }
-    }
-    Ok(picked)
+    REGISTRY.select(selection)
 }
 
 /// The version of a package in the workspace's `Cargo.lock` (e.g. `"tokio"`), if it is locked.

@@ -86,19 +86,13 @@ fn non_negative(text: &str) -> Result<f64, String> {
     }
 }
 
-/// The instant `when` logical seconds after `start`.
-fn at(ctx: &Ctx, start: Instant, when: f64) -> Instant {
-    start + ctx.out.real(when)
-}
-
 fn sync_exhibition(ctx: &Ctx, args: &Args) {
     ctx.say(format!("Synchronous exhibition: the master plays {} boards one after the other", args.boards));
     let start = Instant::now();
     let game = f64::from(args.moves) * (args.master + args.opponent);
     for board in 1..=args.boards {
         // One sleep per game: nothing else runs meanwhile, so the game is the same as move by move.
-        let end = at(ctx, start, f64::from(board) * game);
-        std::thread::sleep(end.saturating_duration_since(Instant::now()));
+        ctx.block_until(ctx.at(start, f64::from(board) * game));
         ctx.say(format!(
             "Board {board}: game over after {} moves, at {:.2} hours",
             args.moves,
@@ -109,7 +103,7 @@ fn sync_exhibition(ctx: &Ctx, args: &Args) {
 }
 
 async fn opponent_reply<R: Runtime>(ctx: Ctx, opponent: f64, moved_at: f64, replies: Queue<f64>, start: Instant) {
-    R::sleep_until(at(&ctx, start, moved_at + opponent)).await;
+    ctx.sleep_until::<R>(ctx.at(start, moved_at + opponent)).await;
     // Unbounded and never shut down: put cannot fail.
     let _ = replies.put(ctx.out.since(start)).await;
 }
@@ -132,7 +126,7 @@ async fn async_exhibition<R: Runtime>(ctx: &Ctx, args: &Args) -> Result<(), Scen
                 clock = clock.max(moved_at[board] + args.opponent);
             }
             clock += args.master;
-            R::sleep_until(at(ctx, start, clock)).await;
+            ctx.sleep_until::<R>(ctx.at(start, clock)).await;
             moved_at[board] = clock;
             thinking.push(create_task::<R, _>(opponent_reply::<R>(
                 ctx.clone(),

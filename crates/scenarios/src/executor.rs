@@ -24,8 +24,8 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
 async fn coroutine<R: Runtime>(ctx: Ctx, n: u8) -> Result<(), ScenarioError> {
     ctx.say(format!("코루틴 {n} 시작"));
     ctx.say(format!("코루틴 {n} 중단"));
-    let pause = ctx.out.real(5.0);
-    run_in_executor::<R, _, _>(move || std::thread::sleep(pause)).await?;
+    let sleeper = ctx.clone();
+    run_in_executor::<R, _, _>(move || sleeper.block(5.0)).await?;
     ctx.say(format!("코루틴 {n} 재개"));
     Ok(())
 }

@@ -2,8 +2,8 @@
 //! trait and mirroring one reference program of `reference/python/`, whose CPython output is the
 //! behaviour to reproduce line for line.
 //!
-//! A scenario prints through a [`Transcript`] (never `println!`), sleeps through [`Ctx::sleep`] (the
-//! program's seconds times the time scale), and draws random numbers from [`PyRandom`], CPython's own
+//! A scenario prints through a [`Transcript`] (never `println!`), sleeps through [`Ctx`] ([`Ctx::sleep`],
+//! [`Ctx::sleep_until`], [`Ctx::block`], [`Ctx::block_until`]: the program's seconds times the time scale), and draws random numbers from [`PyRandom`], CPython's own
 //! generator, so that the seeded programs draw what CPython draws.
 //!
 //! The list of scenarios is [`SCENARIOS`], built by one macro invocation in this file; [`run`] runs one
@@ -30,8 +30,10 @@ pub mod transcript;
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use rosetta_asyncio::{GatherError, JoinError, Runtime};
+use rosetta_ids::Registry;
 use rosetta_rt::{Config, RuntimeError};
 
 pub use parity::{Expect, Flavor};
@@ -180,9 +182,35 @@ impl Ctx {
         }
     }
 
+    /// Sleeps until `deadline` without blocking the loop: the clock of a program that schedules its
+    /// steps at instants (`loop.call_at`, or `sleep(end - loop.time())`), so that timer lateness does not
+    /// add up over many steps. See [`Ctx::at`] for the instant a logical time falls on.
+    pub fn sleep_until<R: Runtime>(
+        &self,
+        deadline: Instant,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        R::sleep_until(deadline)
+    }
+
     /// Blocks the thread for `logical_seconds` of the program's time (`time.sleep`).
+    ///
+    /// Also what a blocking closure handed to an executor, or a thread of the program's own, sleeps with.
     pub fn block(&self, logical_seconds: f64) {
         std::thread::sleep(self.out.real(logical_seconds));
+    }
+
+    /// Blocks the thread until `deadline` (`time.sleep(end - time.monotonic())`).
+    pub fn block_until(&self, deadline: Instant) {
+        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+    }
+
+    /// The instant `logical_seconds` of the program's time after `start`.
+    pub fn at(&self, start: Instant, logical_seconds: f64) -> Instant {
+        let real = self.out.real(logical_seconds);
+        // An instant too far to represent is a year away: later than any bounded argument reaches.
+        start
+            .checked_add(real)
+            .unwrap_or(start + Duration::from_secs(365 * 24 * 3600))
     }
 
     /// `asyncio.run(main)`: creates a loop of `R`, runs `main` on it, closes it.
@@ -227,12 +255,50 @@ impl SharedRandom {
     }
 }
 
+/// Calls the macro `callback` with the list of scenarios: **the** scenario registry.
+///
+/// The callback receives `[args] module => info; ...`, one entry per scenario in the order the
+/// walkthrough meets them: the scenario's module (named as its id) and the path of its [`ScenarioInfo`].
+/// This crate declares the modules and [`SCENARIOS`] from it; the parity tests stamp one test per
+/// scenario and runtime from it. To add a scenario, write its module and add its line here.
+///
+/// ```
+/// macro_rules! count {
+///     ([] $($module:ident => $info:path;)*) => { [$($info.id),*].len() };
+/// }
+/// assert_eq!(rosetta_scenarios::for_each_scenario!([count]), rosetta_scenarios::SCENARIOS.len());
+/// ```
+#[macro_export]
+macro_rules! for_each_scenario {
+    ([$($callback:tt)*] $($args:tt)*) => {
+        $($callback)*! {
+            [$($args)*]
+            countasync => $crate::countasync::INFO;
+            countsync => $crate::countsync::INFO;
+            nested => $crate::nested::INFO;
+            makerandom => $crate::makerandom::INFO;
+            chained => $crate::chained::INFO;
+            asyncq => $crate::asyncq::INFO;
+            say_after => $crate::say_after::INFO;
+            executor => $crate::executor::INFO;
+            callbacks => $crate::callbacks::INFO;
+            context => $crate::context::INFO;
+            agen => $crate::agen::INFO;
+            blocking => $crate::blocking::INFO;
+            wait_for => $crate::wait_for::INFO;
+            loop_overhead => $crate::loop_overhead::INFO;
+            chess => $crate::chess::INFO;
+            waker => $crate::waker::INFO;
+        }
+    };
+}
+
 macro_rules! scenarios {
-    ($($module:ident),* $(,)?) => {
+    ([] $($module:ident => $info:path;)*) => {
         $(pub mod $module;)*
 
         /// Every scenario, in the order the walkthrough meets them.
-        pub const SCENARIOS: &[ScenarioInfo] = &[$($module::INFO),*];
+        pub const SCENARIOS: &[ScenarioInfo] = &[$($info),*];
 
         /// Runs the scenario `info` on the runtime `R`: the whole program, loop creation included, as
         /// `python3 <scenario>.py` would.
@@ -242,45 +308,27 @@ macro_rules! scenarios {
         /// Whatever stopped the program: bad arguments, a loop that could not be created, a failed task.
         pub fn run<R: Runtime>(info: &ScenarioInfo, ctx: &Ctx) -> Result<(), ScenarioError> {
             $(
-                if info.id == $module::INFO.id {
+                if info.id == $info.id {
                     return $module::run::<R>(ctx);
                 }
             )*
-            Err(ScenarioError::Failed(format!("unknown scenario `{}`", info.id)))
+            Err(ScenarioError::Failed(REGISTRY.unknown(info.id).to_string()))
         }
     };
 }
 
-scenarios!(
-    countasync,
-    countsync,
-    nested,
-    makerandom,
-    chained,
-    asyncq,
-    say_after,
-    executor,
-    callbacks,
-    context,
-    agen,
-    blocking,
-    wait_for,
-    loop_overhead,
-    chess,
-    waker,
-);
+for_each_scenario!([scenarios]);
 
-/// An id that names no scenario.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown scenario `{id}`; valid scenarios are: {valid}", valid = ids().join(", "))]
-pub struct UnknownScenario {
-    /// The id as given.
-    pub id: String,
-}
+/// The scenarios as a registry of ids: lookup, selection, and errors that list the valid ids.
+pub static REGISTRY: Registry<ScenarioInfo> =
+    Registry::new("scenario", "scenarios", SCENARIOS, |info| info.id);
+
+/// An id that names no scenario; its message lists the valid ones.
+pub type UnknownScenario = rosetta_ids::Unknown<ScenarioInfo>;
 
 /// The ids of every scenario, in order.
 pub fn ids() -> Vec<&'static str> {
-    SCENARIOS.iter().map(|info| info.id).collect()
+    REGISTRY.ids()
 }
 
 /// The scenario whose id is `id`.
@@ -289,10 +337,7 @@ pub fn ids() -> Vec<&'static str> {
 ///
 /// [`UnknownScenario`], whose message lists the valid ids.
 pub fn find(id: &str) -> Result<&'static ScenarioInfo, UnknownScenario> {
-    SCENARIOS
-        .iter()
-        .find(|info| info.id == id)
-        .ok_or_else(|| UnknownScenario { id: id.to_owned() })
+    REGISTRY.find(id)
 }
 
 /// Parses a scenario selection: `all`, or ids separated by commas, in the order given, without
@@ -309,15 +354,5 @@ pub fn find(id: &str) -> Result<&'static ScenarioInfo, UnknownScenario> {
 /// assert!(rosetta_scenarios::select("countasync,nope").is_err());
 /// ```
 pub fn select(selection: &str) -> Result<Vec<&'static ScenarioInfo>, UnknownScenario> {
-    if selection.trim() == "all" {
-        return Ok(SCENARIOS.iter().collect());
-    }
-    let mut picked: Vec<&'static ScenarioInfo> = Vec::new();
-    for id in selection.split(',').map(str::trim) {
-        let info = find(id)?;
-        if !picked.iter().any(|seen| seen.id == info.id) {
-            picked.push(info);
-        }
-    }
-    Ok(picked)
+    REGISTRY.select(selection)
 }

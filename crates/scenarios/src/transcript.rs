@@ -44,8 +44,10 @@ impl TimeScale {
     }
 
     /// The real duration of `logical_seconds` of the original program.
+    ///
+    /// Saturates: a negative or NaN time is zero, and one too long for a [`Duration`] is the longest.
     pub fn real(self, logical_seconds: f64) -> Duration {
-        Duration::from_secs_f64((logical_seconds * self.0).max(0.0))
+        Duration::try_from_secs_f64((logical_seconds * self.0).max(0.0)).unwrap_or(Duration::MAX)
     }
 
     /// The logical seconds a real duration stands for.

@@ -68,7 +68,7 @@ impl Future for Sleep {
             self.ctx.say("2. poll: not ready, the task is suspended");
             let (ctx, seconds, shared) = (self.ctx.clone(), self.seconds, Arc::clone(&self.shared));
             thread::spawn(move || {
-                thread::sleep(ctx.out.real(seconds));
+                ctx.block(seconds);
                 ctx.say(format!("3. timer thread: {seconds:?} s elapsed, waking the task"));
                 let mut shared = shared.lock().unwrap_or_else(PoisonError::into_inner);
                 shared.fired = true;
