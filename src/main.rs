@@ -139,3 +139,257 @@ fn runtimes_table() -> String {
     }
     format!("{table}\n{}\n", rosetta_runtimes::RUSTC_VERSION)
 }
+
+#[cfg(test)]
+mod tests {
+    //! A property test of the command line: random argument vectors, made of the words `rosetta` takes
+    //! and of values at and beyond every limit, never make parsing or checking panic, and whatever is
+    //! accepted is within the documented limits (so a run cannot abort on an allocation or overflow).
+    //! Nothing is run: `run` is checked by `rosetta_harness::cli::check`, `compare` by clap's value
+    //! parsers and its selection, as each does before it starts.
+
+    use std::time::Duration;
+
+    use clap::Parser;
+    use proptest::prelude::*;
+    use rosetta_scenarios::TimeScale;
+
+    use super::{Cli, Command};
+
+    /// Flags, subcommands, ids and values `rosetta` takes, or nearly takes.
+    const WORDS: &[&str] = &[
+        "run",
+        "compare",
+        "list",
+        "--",
+        "--help",
+        "-h",
+        "all", // commands
+        "--runtime",
+        "-r",
+        "--time-scale",
+        "--seed",
+        "--timed", // run
+        "-p",
+        "-c",
+        "--nprod",
+        "--ncon",
+        "-n",
+        "--iterations",
+        "--mode",
+        "sync",
+        "async",
+        "both",
+        "--boards",
+        "--moves",
+        "--master",
+        "--opponent", // scenarios
+        "--quick",
+        "--runtimes",
+        "--scenarios",
+        "--json",
+        "--sizes",
+        "--items",
+        "--rounds",
+        "--timeout",
+        "--skip",
+        "matrix",
+        "perf",
+        "python", // compare
+        "0",
+        "1",
+        "-1",
+        "5",
+        "1000",
+        "1001",
+        "100000",
+        "100001",
+        "1000000",
+        "1000001",
+        "3600",
+        "3600.5",
+        "10000000",
+        "10000001",
+        "100000000000",
+        "18446744073709551615",
+        "18446744073709551616",
+        "1e-12",
+        "0.00001",
+        "0.000009",
+        "100",
+        "100.5",
+        "1e300",
+        "-1e300",
+        "nan",
+        "inf",
+        "-inf",
+        "1,2,3",
+        "1,,2",
+        "tokio,all",
+        "",
+        " ",
+        "many",
+    ];
+
+    /// One word of a command line: a known word, a registry id, a number, or anything printable.
+    fn word() -> impl Strategy<Value = String> {
+        let ids: Vec<&'static str> = rosetta_runtimes::ids()
+            .into_iter()
+            .chain(rosetta_scenarios::ids())
+            .collect();
+        prop_oneof![
+            4 => proptest::sample::select(WORDS).prop_map(str::to_owned),
+            2 => proptest::sample::select(ids).prop_map(str::to_owned),
+            1 => any::<i64>().prop_map(|n| n.to_string()),
+            1 => any::<f64>().prop_map(|x| x.to_string()),
+            1 => "[ -~]{0,12}",
+        ]
+    }
+
+    /// Parses `rosetta <first> <rest...>` and checks what it asks for as the command would, without
+    /// running it; says whether it was accepted.
+    fn parse_and_check(first: &str, rest: &[String]) -> bool {
+        let line = ["rosetta", first]
+            .into_iter()
+            .map(str::to_owned)
+            .chain(rest.iter().cloned());
+        let Ok(cli) = Cli::try_parse_from(line) else {
+            return false;
+        };
+        match cli.command {
+            Some(Command::Run { scenario, run }) => {
+                let Ok(checked) = rosetta_harness::cli::check(&scenario, &run) else {
+                    return false;
+                };
+                let scale = checked.scale;
+                assert!(
+                    TimeScale::MIN <= scale && scale <= TimeScale::MAX,
+                    "{scale}"
+                );
+                assert!(!checked.runtimes.is_empty());
+            }
+            Some(Command::Compare(args)) => {
+                if args.selection().is_err() {
+                    return false;
+                }
+                let sizes = args.sizes.as_ref().map_or(&[][..], |sizes| &sizes.0[..]);
+                assert!(
+                    sizes.iter().all(|&n| (1..=1_000_000).contains(&n)),
+                    "{sizes:?}"
+                );
+                assert!(args.items.is_none_or(|n| (1..=10_000_000).contains(&n)));
+                assert!(args.rounds.is_none_or(|n| (1..=1000).contains(&n)));
+                let timeout = args.timeout.map(Duration::try_from_secs_f64);
+                assert!(timeout.is_none_or(|t| t.is_ok_and(|t| t <= Duration::from_secs(3600))));
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// A value for a flag: a number at or beyond a limit, an id, or any word.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::sample::select(VALUES).prop_map(str::to_owned),
+            2 => word(),
+            1 => any::<u64>().prop_map(|n| n.to_string()),
+        ]
+    }
+
+    /// `flag value` pairs, the flags drawn from `flags`.
+    fn options(flags: &'static [&'static str]) -> impl Strategy<Value = Vec<String>> {
+        proptest::collection::vec((proptest::sample::select(flags), value()), 0..6).prop_map(
+            |pairs| {
+                pairs
+                    .into_iter()
+                    .flat_map(|(flag, value)| [flag.to_owned(), value])
+                    .collect()
+            },
+        )
+    }
+
+    /// Values at and beyond the limits of the flags.
+    const VALUES: &[&str] = &[
+        "0",
+        "1",
+        "-1",
+        "1000",
+        "1001",
+        "100000",
+        "100001",
+        "1000000",
+        "1000001",
+        "3600",
+        "3600.5",
+        "10000000",
+        "10000001",
+        "100000000000",
+        "1e-12",
+        "0.00001",
+        "0.000009",
+        "100",
+        "100.5",
+        "1e300",
+        "nan",
+        "inf",
+        "1,1000000",
+        "1,1000001",
+        "all",
+        "tokio,smol",
+        "countasync,chess",
+        "sync",
+        "async",
+        "both",
+        "matrix",
+        "perf",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn random_run_flags_never_panic_and_what_is_accepted_is_bounded(
+            scenario in proptest::sample::select(rosetta_scenarios::ids()),
+            flags in options(&["--runtime", "--time-scale", "--seed"]),
+        ) {
+            let line: Vec<String> = std::iter::once(scenario.to_owned()).chain(flags).collect();
+            parse_and_check("run", &line);
+        }
+
+        #[test]
+        fn random_scenario_arguments_never_panic_and_what_is_accepted_is_bounded(
+            scenario in proptest::sample::select(rosetta_scenarios::ids()),
+            own in options(&["-p", "-c", "-n", "--boards", "--moves", "--master", "--opponent", "--mode"]),
+            rest in proptest::collection::vec(word(), 0..3),
+        ) {
+            let line: Vec<String> = [scenario.to_owned(), "--".to_owned()]
+                .into_iter()
+                .chain(own.iter().cloned())
+                .chain(rest)
+                .collect();
+            if parse_and_check("run", &line) {
+                // The largest limit of any scenario's flag is loop_overhead's 100000 loops.
+                for value in own.iter().skip(1).step_by(2) {
+                    let number = value.parse::<f64>().unwrap_or(0.0);
+                    prop_assert!(number.abs() <= 100_000.0, "{line:?} accepted");
+                }
+            }
+        }
+
+        #[test]
+        fn random_compare_arguments_never_panic_and_what_is_accepted_is_bounded(
+            flags in options(&["--runtimes", "--scenarios", "--sizes", "--items", "--rounds", "--timeout", "--skip"]),
+            rest in proptest::collection::vec(word(), 0..3),
+        ) {
+            let line: Vec<String> = flags.into_iter().chain(rest).collect();
+            parse_and_check("compare", &line);
+        }
+
+        #[test]
+        fn random_command_lines_never_panic(rest in proptest::collection::vec(word(), 0..10)) {
+            if let Some((first, rest)) = rest.split_first() {
+                parse_and_check(first, rest);
+            }
+        }
+    }
+}

@@ -49,21 +49,23 @@ fn list_shows_every_scenario() {
 }
 
 #[test]
-fn run_prints_the_scenarios_lines() {
-    rosetta()
-        .args([
-            "run",
-            "countasync",
-            "--time-scale",
-            "0.001",
-            "--runtime",
-            "smol",
-        ])
-        .assert()
-        .success()
-        .stdout(predicate::str::starts_with(
-            "One\nOne\nOne\nTwo\nTwo\nTwo\ncountasync.py executed in ",
-        ));
+fn run_prints_the_scenarios_lines_on_every_runtime() {
+    for info in rosetta_runtimes::RUNTIMES {
+        rosetta()
+            .args([
+                "run",
+                "countasync",
+                "--time-scale",
+                "0.001",
+                "--runtime",
+                info.id,
+            ])
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with(
+                "One\nOne\nOne\nTwo\nTwo\nTwo\ncountasync.py executed in ",
+            ));
+    }
 }
 
 #[test]
@@ -107,9 +109,9 @@ fn an_unknown_runtime_exits_with_2_and_lists_the_valid_ones() {
         .assert()
         .code(2)
         .stderr(
-            predicate::str::contains("trio").and(predicate::str::contains(
-                "tokio, tokio-mt, smol, smol-mt, async-std",
-            )),
+            predicate::str::contains("trio")
+                .and(predicate::str::contains(rosetta_runtimes::ids().join(", ")))
+                .and(predicate::str::contains("`all`")),
         );
 }
 
@@ -129,6 +131,77 @@ fn a_bad_time_scale_or_bad_scenario_arguments_exit_with_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("many"));
+}
+
+#[test]
+fn out_of_range_arguments_exit_with_2_and_name_the_limit() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["asyncq", "--", "-p", "100000000000"], "0..=1000"),
+        (&["asyncq", "--", "-c", "0"], "1..=1000"),
+        (&["chess", "--", "--boards", "4000000000"], "1..=100"),
+        (&["chess", "--", "--master", "1e300"], "0..=3600"),
+        (&["loop_overhead", "--", "-n", "4000000000"], "1..=100000"),
+        (
+            &["countasync", "--time-scale", "1e-12"],
+            "from 0.00001 to 100",
+        ),
+        (
+            &["countasync", "--time-scale", "1e9"],
+            "from 0.00001 to 100",
+        ),
+        (&["countasync", "--", "extra"], "extra"),
+        (&["makerandom", "--seed", "18446744073709551616"], "--seed"),
+    ];
+    for (args, limit) in cases {
+        let assert = rosetta()
+            .arg("run")
+            .args(*args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(*limit));
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+        assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    }
+    let chains: Vec<String> = (1..=101).map(|n| n.to_string()).collect();
+    rosetta()
+        .args(["run", "chained", "--"])
+        .args(&chains)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at most 100"));
+}
+
+#[test]
+fn a_scenarios_help_lists_its_arguments_with_their_limits() {
+    rosetta()
+        .args(["run", "asyncq", "--", "--help"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("--nprod").and(predicate::str::contains("from 0 to 1000")),
+        );
+    rosetta()
+        .args(["run", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("from 0.00001 to 100"));
+}
+
+#[test]
+fn asyncq_at_its_limits_runs_to_its_end() {
+    rosetta()
+        .args([
+            "run",
+            "asyncq",
+            "--time-scale",
+            "0.00001",
+            "--runtime",
+            "smol",
+        ])
+        .args(["--", "-p", "1000", "-c", "1000"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Program completed in "));
 }
 
 #[test]

@@ -36,17 +36,18 @@ pub struct CompareArgs {
     /// Also copy the report and charts into docs/ (docs/results.md, docs/results/).
     #[arg(long)]
     pub publish: bool,
-    /// The gather sizes N, comma-separated positive integers [default: 1,10,100,1000,10000,100000;
-    /// quick: 1,100,10000].
+    /// The gather sizes N, comma-separated integers from 1 to 1000000 [default:
+    /// 1,10,100,1000,10000,100000; quick: 1,100,10000].
     #[arg(long, value_name = "N,N,...", value_parser = parse_sizes, allow_hyphen_values = true)]
     pub sizes: Option<Sizes>,
-    /// Items through the queue per run, a positive integer [default: 100000; quick: 20000].
-    #[arg(long, value_name = "N", value_parser = parse_positive, allow_hyphen_values = true)]
+    /// Items through the queue per run, from 1 to 10000000 [default: 100000; quick: 20000].
+    #[arg(long, value_name = "N", value_parser = |text: &str| parse_positive(text, MAX_ITEMS), allow_hyphen_values = true)]
     pub items: Option<u64>,
-    /// Runs per runtime for each figure, a positive integer [default: 15; quick: 5].
-    #[arg(long, value_name = "N", value_parser = parse_positive, allow_hyphen_values = true)]
+    /// Runs per runtime for each figure, from 1 to 1000 [default: 15; quick: 5].
+    #[arg(long, value_name = "N", value_parser = |text: &str| parse_positive(text, MAX_ROUNDS), allow_hyphen_values = true)]
     pub rounds: Option<u64>,
-    /// Seconds one run of a scenario may take before the watchdog stops it [default: 60].
+    /// Seconds one run of a scenario may take before the watchdog stops it, more than 0 and at most 3600
+    /// [default: 60].
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, allow_hyphen_values = true)]
     pub timeout: Option<f64>,
     /// Leave out a part of the run (repeatable).
@@ -69,31 +70,46 @@ pub enum Part {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sizes(pub Vec<usize>);
 
-fn parse_positive(text: &str) -> Result<u64, String> {
+/// The largest gather size: a million tasks.
+const MAX_SIZE: u64 = 1_000_000;
+/// The most items through the queue in one run.
+const MAX_ITEMS: u64 = 10_000_000;
+/// The most rounds per figure.
+const MAX_ROUNDS: u64 = 1000;
+/// The longest a scenario run may take, in seconds: an hour.
+const MAX_TIMEOUT: f64 = 3600.0;
+
+fn parse_positive(text: &str, max: u64) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
-        Ok(0) => Err("must be a positive integer, not 0".to_owned()),
-        Ok(value) => Ok(value),
-        Err(_) => Err(format!("`{text}` is not a positive integer")),
+        Ok(value) if (1..=max).contains(&value) => Ok(value),
+        _ => Err(format!("`{text}` is not a positive integer at most {max}")),
     }
 }
 
 fn parse_sizes(text: &str) -> Result<Sizes, String> {
     text.split(',')
         .map(|part| {
-            let size = parse_positive(part)?;
+            let size = parse_positive(part, MAX_SIZE)?;
             usize::try_from(size).map_err(|_| format!("`{part}` is too large"))
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Sizes)
-        .map_err(|why| format!("{why}; give sizes as positive integers, e.g. 1,100,10000"))
+        .map_err(|why| {
+            format!("{why}; give sizes as positive integers at most {MAX_SIZE}, e.g. 1,100,10000")
+        })
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
-        _ => Err(format!("`{text}` is not a positive number of seconds")),
+        Ok(value) if value > 0.0 && value <= MAX_TIMEOUT => Ok(value),
+        _ => Err(format!(
+            "`{text}` is not a positive number of seconds at most {MAX_TIMEOUT}"
+        )),
     }
 }
+
+/// The runtimes and the scenarios a comparison runs, in order.
+pub type Selection = (Vec<&'static RuntimeInfo>, Vec<&'static ScenarioInfo>);
 
 /// Why a comparison could not start: bad input, named with what is valid.
 #[derive(Debug, thiserror::Error)]
@@ -134,10 +150,22 @@ struct Plan {
 }
 
 impl CompareArgs {
+    /// The runtimes and scenarios selected: what is left to check once clap has checked each value
+    /// against its limits, and nothing that touches the file system.
+    ///
+    /// # Errors
+    ///
+    /// [`CompareError::Runtime`] or [`CompareError::Scenario`] for an id that names nothing.
+    pub fn selection(&self) -> Result<Selection, CompareError> {
+        Ok((
+            rosetta_runtimes::select(&self.runtimes)?,
+            rosetta_scenarios::select(&self.scenarios)?,
+        ))
+    }
+
     /// Checks every argument and makes the output directory, before anything long starts.
     fn plan(&self, exe: PathBuf) -> Result<Plan, CompareError> {
-        let runtimes = rosetta_runtimes::select(&self.runtimes)?;
-        let scenarios = rosetta_scenarios::select(&self.scenarios)?;
+        let (runtimes, scenarios) = self.selection()?;
         let mut perf = if self.quick {
             PerfPlan::quick()
         } else {

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
-use rosetta_scenarios::{Echo, TimeScale};
+use rosetta_runtimes::RuntimeInfo;
+use rosetta_scenarios::{Echo, ScenarioError, ScenarioInfo, TimeScale};
 
 use crate::RunRequest;
 
@@ -13,16 +14,18 @@ pub struct RunArgs {
     /// The runtime: one of the registry's ids, or `all` to run on each in turn.
     #[arg(long, short = 'r', default_value = "tokio")]
     pub runtime: String,
-    /// Real seconds per logical second of the program (1.0 runs as the Python original does).
-    #[arg(long, default_value_t = 1.0)]
+    /// Real seconds per logical second of the program, from 0.00001 to 100 (1.0 runs as the Python
+    /// original does).
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub time_scale: f64,
-    /// `random.seed` for the scenarios that draw random numbers.
+    /// `random.seed` for the scenarios that draw random numbers: an integer from 0 to 2^64 - 1.
     #[arg(long, default_value_t = rosetta_scenarios::DEFAULT_SEED)]
     pub seed: u64,
     /// Print each line with its logical time, as the Python originals do with ROSETTA_TRANSCRIPT=1.
     #[arg(long)]
     pub timed: bool,
-    /// The scenario's own arguments (e.g. `-p 2 -c 5` for asyncq), after `--` if they start with `-`.
+    /// The scenario's own arguments (e.g. `-p 2 -c 5` for asyncq), after `--` if they start with `-`;
+    /// `-- --help` lists them with their limits.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
@@ -31,20 +34,69 @@ pub struct RunArgs {
     pub args: Vec<String>,
 }
 
+/// A `rosetta run` command line, checked: what it runs, every value within its limits.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The scenario.
+    pub scenario: &'static ScenarioInfo,
+    /// The runtimes to run it on, in turn.
+    pub runtimes: Vec<&'static RuntimeInfo>,
+    /// The time scale.
+    pub scale: TimeScale,
+}
+
+/// Why a `rosetta run` command line does not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Usage {
+    /// The scenario's own `--help`: its arguments and their limits (not a failure).
+    #[error("{0}")]
+    Help(String),
+    /// Something is invalid; the message names it and what is valid.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Checks `scenario` and `args` before anything runs: the ids, the time scale, the scenario's own
+/// arguments and their limits.
+///
+/// # Errors
+///
+/// [`Usage::Invalid`] naming what was wrong and what is valid; [`Usage::Help`] for the scenario's
+/// `--help`.
+pub fn check(scenario: &str, args: &RunArgs) -> Result<Checked, Usage> {
+    let invalid = |message: String| Usage::Invalid(message);
+    let runtimes = rosetta_runtimes::select(&args.runtime)
+        .map_err(|error| invalid(format!("--runtime: {error}")))?;
+    let scale = TimeScale::new(args.time_scale)
+        .map_err(|error| invalid(format!("--time-scale: {error}")))?;
+    let scenario = rosetta_scenarios::find(scenario).map_err(|error| invalid(error.to_string()))?;
+    match scenario.check_args(&args.args) {
+        Ok(()) => {}
+        Err(ScenarioError::Help(help)) => return Err(Usage::Help(help)),
+        Err(error) => return Err(invalid(format!("{}: {error}", scenario.id))),
+    }
+    Ok(Checked {
+        scenario,
+        runtimes,
+        scale,
+    })
+}
+
 /// Runs `scenario` as `args` say; prints errors on stderr and returns the exit code: 0 if every run
-/// succeeded, 1 if one failed, 2 for bad input (unknown runtime, invalid scale or arguments).
+/// succeeded, 1 if one failed, 2 for bad input (unknown runtime, a time scale or scenario argument out of
+/// its limits).
 pub fn run_scenario(scenario: &str, args: &RunArgs) -> ExitCode {
-    let runtimes = match rosetta_runtimes::select(&args.runtime) {
-        Ok(runtimes) => runtimes,
-        Err(error) => return usage_error(&format!("--runtime: {error}")),
-    };
-    let scale = match TimeScale::new(args.time_scale) {
-        Ok(scale) => scale,
-        Err(error) => return usage_error(&format!("--time-scale: {error}")),
-    };
-    let scenario = match rosetta_scenarios::find(scenario) {
-        Ok(scenario) => scenario,
-        Err(error) => return usage_error(&error.to_string()),
+    let Checked {
+        scenario,
+        runtimes,
+        scale,
+    } = match check(scenario, args) {
+        Ok(checked) => checked,
+        Err(Usage::Help(help)) => {
+            print!("{help}");
+            return ExitCode::SUCCESS;
+        }
+        Err(Usage::Invalid(message)) => return usage_error(&message),
     };
     let echo = if args.timed { Echo::Timed } else { Echo::Lines };
     let mut code = ExitCode::SUCCESS;
@@ -67,7 +119,7 @@ pub fn run_scenario(scenario: &str, args: &RunArgs) -> ExitCode {
         };
         if let Err(error) = crate::run(&request, echo) {
             eprintln!("{} on {}: {error}", scenario.id, runtime.id);
-            if matches!(error, rosetta_scenarios::ScenarioError::Args(_)) {
+            if matches!(error, ScenarioError::Args(_)) {
                 return ExitCode::from(2);
             }
             code = ExitCode::FAILURE;

@@ -13,6 +13,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "an async generator, consumed by two async comprehensions",
     test_scale: 0.05,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect: crate::same_everywhere,
     verify: crate::no_checks,

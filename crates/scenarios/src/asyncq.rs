@@ -23,6 +23,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "producers and consumers on a Queue with task_done/join; consumers cancelled at the end",
     test_scale: 0.02,
     seeded: true,
+    args: <Args as clap::CommandFactory>::command,
     test_args: &[],
     expect,
     verify: crate::no_checks,
@@ -80,12 +81,12 @@ fn check_single_thread(reference: &[crate::Line], port: &[String]) -> Result<(),
 /// `asyncq.py [-p N] [-c N]`.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Producers.
-    #[arg(short = 'p', long = "nprod", default_value_t = 5)]
-    nprod: usize,
-    /// Consumers.
-    #[arg(short = 'c', long = "ncon", default_value_t = 10)]
-    ncon: usize,
+    /// Producers, from 0 to 1000 (each puts 0 to 10 items).
+    #[arg(short = 'p', long = "nprod", default_value_t = 5, value_parser = clap::value_parser!(u16).range(0..=1000))]
+    nprod: u16,
+    /// Consumers, from 1 to 1000 (with none, join would wait forever for the items put).
+    #[arg(short = 'c', long = "ncon", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    ncon: u16,
 }
 
 /// `os.urandom(size).hex()`: a fresh random id, not seeded, as in the original.
@@ -99,7 +100,7 @@ async fn randsleep<R: Runtime>(ctx: &Ctx, random: &SharedRandom, caller: &str) {
     ctx.sleep::<R>(i as f64).await;
 }
 
-async fn produce(ctx: Ctx, random: SharedRandom, name: usize, q: Queue<(String, Instant)>) {
+async fn produce(ctx: Ctx, random: SharedRandom, name: u16, q: Queue<(String, Instant)>) {
     let n = random.randint(0, 10);
     for _ in 0..n {
         ctx.say(format!("bef {name}"));
@@ -112,7 +113,7 @@ async fn produce(ctx: Ctx, random: SharedRandom, name: usize, q: Queue<(String, 
     }
 }
 
-async fn consume<R: Runtime>(ctx: Ctx, random: SharedRandom, name: usize, q: Queue<(String, Instant)>) {
+async fn consume<R: Runtime>(ctx: Ctx, random: SharedRandom, name: u16, q: Queue<(String, Instant)>) {
     loop {
         randsleep::<R>(&ctx, &random, &format!("Consumer {name}")).await;
         let Ok((i, t)) = q.get().await else {
@@ -124,7 +125,7 @@ async fn consume<R: Runtime>(ctx: Ctx, random: SharedRandom, name: usize, q: Que
     }
 }
 
-async fn main<R: Runtime>(ctx: &Ctx, random: SharedRandom, nprod: usize, ncon: usize) -> Result<(), ScenarioError> {
+async fn main<R: Runtime>(ctx: &Ctx, random: SharedRandom, nprod: u16, ncon: u16) -> Result<(), ScenarioError> {
     let q = Queue::unbounded();
     let producers: Vec<_> = (0..nprod)
         .map(|n| create_task::<R, _>(produce(ctx.clone(), random.clone(), n, q.clone())))

@@ -21,6 +21,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "time.sleep inside a coroutine blocks the loop: 6 s instead of 3",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect,
     verify: crate::no_checks,

@@ -26,6 +26,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "call_soon/call_later callbacks ticking beside coroutines, until loop.stop()",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect,
     verify: crate::no_checks,

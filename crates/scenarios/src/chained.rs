@@ -20,6 +20,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "part1 → part2 chains, gathered: the program takes as long as the longest chain",
     test_scale: 0.02,
     seeded: true,
+    args: <Args as clap::CommandFactory>::command,
     test_args: &[],
     expect,
     verify: crate::no_checks,
@@ -49,8 +50,8 @@ fn expect(flavor: crate::Flavor) -> crate::Expect {
 /// `chained.py [N ...]`: the chains to run.
 #[derive(Debug, Parser)]
 struct Args {
-    /// The chain numbers (default 1 2 3).
-    #[arg(value_name = "N", num_args = 0.., default_values_t = [1, 2, 3])]
+    /// The chain numbers (default 1 2 3): at most 100 chains.
+    #[arg(value_name = "N", num_args = 0..=100, default_values_t = [1, 2, 3], allow_negative_numbers = true)]
     args: Vec<i64>,
 }
 

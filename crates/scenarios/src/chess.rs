@@ -23,6 +23,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     // asynchronous exhibition would be measured hours long. The synchronous one is plain arithmetic.
     test_scale: 0.0004,
     seeded: false,
+    args: <Args as clap::CommandFactory>::command,
     test_args: &["--mode", "async"],
     expect: crate::same_everywhere,
     verify,
@@ -64,25 +65,31 @@ enum Mode {
 /// `chess.py [--mode sync|async|both] [--boards N] [--moves N] [--master S] [--opponent S]`.
 #[derive(Debug, Parser)]
 struct Args {
+    /// Which exhibitions to play.
     #[arg(long, value_enum, default_value_t = Mode::Both)]
     mode: Mode,
-    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..))]
+    /// The boards (amateurs), from 1 to 100.
+    #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=100))]
     boards: u32,
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    /// The moves of a game, from 1 to 100.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=100))]
     moves: u32,
-    /// The master's seconds per move.
-    #[arg(long, default_value_t = 5.0, value_parser = non_negative)]
+    /// The master's seconds per move, from 0 to 3600.
+    #[arg(long, default_value_t = 5.0, value_parser = seconds)]
     master: f64,
-    /// Each opponent's seconds per move.
-    #[arg(long, default_value_t = 55.0, value_parser = non_negative)]
+    /// Each opponent's seconds per move, from 0 to 3600.
+    #[arg(long, default_value_t = 55.0, value_parser = seconds)]
     opponent: f64,
 }
 
-fn non_negative(text: &str) -> Result<f64, String> {
+/// The longest move, in logical seconds: an hour.
+const MAX_MOVE: f64 = 3600.0;
+
+fn seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
-        Ok(value) if value >= 0.0 && value.is_finite() => Ok(value),
-        Ok(value) => Err(format!("must be at least 0, got {value}")),
-        Err(_) => Err(format!("not a number: {text:?}")),
+        Ok(value) if (0.0..=MAX_MOVE).contains(&value) => Ok(value),
+        Ok(_) => Err(format!("{text} is not in 0..={MAX_MOVE} seconds")),
+        Err(_) => Err(format!("not a number of seconds: {text:?}")),
     }
 }
 

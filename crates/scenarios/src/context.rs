@@ -16,6 +16,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "async with: __aenter__ / body / __aexit__, in order",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect: crate::same_everywhere,
     verify: crate::no_checks,

@@ -15,6 +15,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "gather of three count(): One ×3, then Two ×3, in 1 s rather than 3",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect: crate::same_everywhere,
     verify: crate::no_checks,

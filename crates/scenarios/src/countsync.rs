@@ -14,6 +14,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "the blocking contrast: three count() with time.sleep take 3 s",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect: crate::same_everywhere,
     verify: crate::no_checks,

@@ -16,6 +16,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "blocking sleeps handed to the executor overlap: 5 s for two 5 s sleeps",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect: crate::same_everywhere,
     verify: crate::no_checks,

@@ -56,6 +56,9 @@ pub struct ScenarioInfo {
     pub test_scale: f64,
     /// Whether it takes `--seed` (it draws random numbers).
     pub seeded: bool,
+    /// Its own arguments, as the Python program's argparse takes them, each with its limits: the parser
+    /// that checks them before the program runs, and whose `--help` documents them.
+    pub args: fn() -> clap::Command,
     /// The arguments the parity test runs both programs with (the defaults, or smaller sizes).
     pub test_args: &'static [&'static str],
     /// What it must print compared with CPython, on a runtime of the given flavor.
@@ -68,6 +71,11 @@ pub struct ScenarioInfo {
 /// No checks of its own: the comparison with CPython says it all.
 pub fn no_checks(_: &[String]) -> Result<(), String> {
     Ok(())
+}
+
+/// The parser of a program that takes no arguments of its own.
+pub fn no_args() -> clap::Command {
+    clap::Command::new("program").about("This program takes no arguments of its own.")
 }
 
 /// The usual expectation: CPython's lines at CPython's instants, on every runtime.
@@ -85,6 +93,64 @@ impl ScenarioInfo {
     pub fn python_path(&self) -> String {
         format!("reference/python/{}.py", self.id)
     }
+
+    /// The reference program's file name, as usage lines name it (`asyncq.py`).
+    pub fn program(&self) -> String {
+        format!("{}.py", self.id)
+    }
+
+    /// Checks the scenario's own arguments against its parser and their limits, before anything runs.
+    ///
+    /// # Errors
+    ///
+    /// [`ScenarioError::Help`] for `--help` (the usage, with every limit), and [`ScenarioError::Args`]
+    /// with what was wrong and what is valid.
+    ///
+    /// ```
+    /// let asyncq = rosetta_scenarios::find("asyncq").unwrap();
+    /// assert!(asyncq.check_args(&["-p", "2", "-c", "5"]).is_ok());
+    /// let error = asyncq.check_args(&["-p", "100000000000"]).unwrap_err().to_string();
+    /// assert!(error.contains("0..=1000"), "{error}");
+    /// let countasync = rosetta_scenarios::find("countasync").unwrap();
+    /// assert!(countasync.check_args(&["extra"]).is_err());
+    /// ```
+    pub fn check_args<S: AsRef<str>>(&self, args: &[S]) -> Result<(), ScenarioError> {
+        let command = (self.args)();
+        let words =
+            std::iter::once(self.program()).chain(args.iter().map(|arg| arg.as_ref().to_owned()));
+        command
+            .clone()
+            .try_get_matches_from(words)
+            .map(drop)
+            .map_err(|error| args_error(&command, &error))
+    }
+}
+
+/// The scenario error for a clap error: help is not a failure, and a count over its limit names it.
+fn args_error(command: &clap::Command, error: &clap::Error) -> ScenarioError {
+    use clap::error::ErrorKind;
+    let rendered = error.render().to_string();
+    // The caller says which program and that it is an error: clap's own prefix would say it twice.
+    let message = rendered
+        .strip_prefix("error: ")
+        .unwrap_or(&rendered)
+        .to_owned();
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => ScenarioError::Help(rendered),
+        ErrorKind::TooManyValues => {
+            // clap says only "no more were expected": say how many are.
+            let limits: Vec<String> = command
+                .get_arguments()
+                .filter_map(|arg| {
+                    let most = arg.get_num_args()?.max_values();
+                    let name = arg.get_value_names()?.first()?;
+                    (most < usize::MAX).then(|| format!("{name}: at most {most} values"))
+                })
+                .collect();
+            ScenarioError::Args(format!("{}, see --help\n{message}", limits.join("; ")))
+        }
+        _ => ScenarioError::Args(message),
+    }
 }
 
 /// Why a scenario did not run to its end.
@@ -93,6 +159,9 @@ pub enum ScenarioError {
     /// Its arguments are invalid; the message says what is valid.
     #[error("{0}")]
     Args(String),
+    /// `--help` was asked for: the usage, with every argument's limits (not a failure).
+    #[error("{0}")]
+    Help(String),
     /// The loop could not be created.
     #[error(transparent)]
     Runtime(#[from] RuntimeError),
@@ -234,10 +303,11 @@ impl Ctx {
     ///
     /// # Errors
     ///
-    /// [`ScenarioError::Args`] with clap's message (what was wrong, and the usage).
+    /// [`ScenarioError::Args`] with clap's message (what was wrong, and the usage), or
+    /// [`ScenarioError::Help`] for `--help`.
     pub fn parse_args<A: clap::Parser>(&self, program: &str) -> Result<A, ScenarioError> {
         A::try_parse_from(std::iter::once(program.to_owned()).chain(self.args.iter().cloned()))
-            .map_err(|error| ScenarioError::Args(error.render().to_string()))
+            .map_err(|error| args_error(&A::command(), &error))
     }
 }
 
@@ -305,8 +375,10 @@ macro_rules! scenarios {
         ///
         /// # Errors
         ///
-        /// Whatever stopped the program: bad arguments, a loop that could not be created, a failed task.
+        /// Whatever stopped the program: bad arguments (checked first, by [`ScenarioInfo::check_args`]), a
+        /// loop that could not be created, a failed task.
         pub fn run<R: Runtime>(info: &ScenarioInfo, ctx: &Ctx) -> Result<(), ScenarioError> {
+            info.check_args(&ctx.args)?;
             $(
                 if info.id == $info.id {
                     return $module::run::<R>(ctx);

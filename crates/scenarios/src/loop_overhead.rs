@@ -22,6 +22,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "create and close many loops: the mean cost of each step",
     test_scale: 0.02,
     seeded: false,
+    args: <Args as clap::CommandFactory>::command,
     test_args: &["-n", "50"],
     expect,
     verify: crate::no_checks,
@@ -53,8 +54,8 @@ fn expect(_: crate::Flavor) -> crate::Expect {
 /// `loop_overhead.py [-n N]`.
 #[derive(Debug, Parser)]
 struct Args {
-    /// How many loops to create and close.
-    #[arg(short = 'n', long = "iterations", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    /// How many loops to create and close, from 1 to 100000.
+    #[arg(short = 'n', long = "iterations", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     iterations: u32,
 }
 

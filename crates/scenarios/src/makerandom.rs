@@ -7,7 +7,6 @@
 //! made in that order. On a multi-thread runtime (`tokio-mt`, `smol-mt`, `async-std`) two coroutines that
 //! wake in the same instant race for the next number, and may swap draws.
 
-use clap::Parser;
 use rosetta_asyncio::{Runtime, gather};
 
 use crate::{Ctx, ScenarioError, ScenarioInfo, SharedRandom};
@@ -19,6 +18,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "three coroutines retry random draws; CPython's generator gives CPython's numbers",
     test_scale: 0.02,
     seeded: true,
+    args: crate::no_args,
     test_args: &[],
     expect,
     verify: crate::no_checks,
@@ -75,10 +75,6 @@ const C: [&str; 4] = [
     "\x1b[35m", // Magenta
 ];
 
-/// makerandom takes no arguments of its own.
-#[derive(Debug, Parser)]
-struct Args {}
-
 async fn randint(random: &SharedRandom, a: i64, b: i64) -> i64 {
     random.randint(a, b)
 }
@@ -107,7 +103,6 @@ async fn main<R: Runtime>(ctx: &Ctx) -> Result<Vec<i64>, ScenarioError> {
 ///
 /// If the loop cannot be created or a task fails.
 pub fn run<R: Runtime>(ctx: &Ctx) -> Result<(), ScenarioError> {
-    let Args {} = ctx.parse_args("makerandom.py")?;
     let res = ctx.asyncio_run::<R, _>(main::<R>(ctx))??;
     let [r1, r2, r3] = res[..] else {
         return Err(ScenarioError::Failed(format!("expected three results, got {res:?}")));

@@ -15,6 +15,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "a gather of a gather: the loop interleaves every coroutine, 3 s in all",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect: crate::same_everywhere,
     verify: crate::no_checks,

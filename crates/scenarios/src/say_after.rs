@@ -12,6 +12,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "create_task starts both coroutines at once: hello at 1 s, world at 2 s",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect: crate::same_everywhere,
     verify: crate::no_checks,

@@ -14,10 +14,12 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
 pub struct TimeScale(f64);
 
-/// A time scale that is not a positive, finite number.
+/// A time scale outside [`TimeScale::MIN`]..=[`TimeScale::MAX`].
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error(
-    "invalid time scale {0}: it must be a positive, finite number of real seconds per logical second (1.0 runs as the originals do)"
+    "invalid time scale {0}: it must be a number of real seconds per logical second from {min} to {max} (1.0 runs as the originals do)",
+    min = TimeScale::MIN.0,
+    max = TimeScale::MAX.0
 )]
 pub struct InvalidTimeScale(pub f64);
 
@@ -25,13 +27,29 @@ impl TimeScale {
     /// Real time: one logical second is one second.
     pub const REAL: TimeScale = TimeScale(1.0);
 
+    /// The fastest scale: a logical second lasts 10 µs (the chess exhibition's 12 hours in under half a
+    /// second). Faster, a program's sleeps are shorter than its own steps, and the durations it prints
+    /// (real time divided by the scale) are no longer its story.
+    pub const MIN: TimeScale = TimeScale(0.000_01);
+
+    /// The slowest scale: a logical second lasts 100 s.
+    pub const MAX: TimeScale = TimeScale(100.0);
+
     /// A checked scale.
     ///
     /// # Errors
     ///
-    /// [`InvalidTimeScale`] unless `scale` is positive and finite.
+    /// [`InvalidTimeScale`] unless `scale` is a number from [`TimeScale::MIN`] to [`TimeScale::MAX`].
+    ///
+    /// ```
+    /// use rosetta_scenarios::TimeScale;
+    /// assert!(TimeScale::new(0.001).is_ok());
+    /// for bad in [0.0, -1.0, 1e-12, 1e9, f64::NAN, f64::INFINITY] {
+    ///     assert!(TimeScale::new(bad).is_err());
+    /// }
+    /// ```
     pub fn new(scale: f64) -> Result<Self, InvalidTimeScale> {
-        if scale.is_finite() && scale > 0.0 {
+        if (TimeScale::MIN.0..=TimeScale::MAX.0).contains(&scale) {
             Ok(TimeScale(scale))
         } else {
             Err(InvalidTimeScale(scale))

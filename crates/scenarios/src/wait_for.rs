@@ -18,6 +18,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "wait_for cancels a slow coroutine at its timeout; a fast one returns in time",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect: crate::same_everywhere,
     verify: crate::no_checks,

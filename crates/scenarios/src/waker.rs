@@ -29,6 +29,7 @@ pub const INFO: ScenarioInfo = ScenarioInfo {
     summary: "a hand-written future, a timer thread and a Waker, step by step",
     test_scale: 0.02,
     seeded: false,
+    args: crate::no_args,
     test_args: &[],
     expect: crate::same_everywhere,
     verify: crate::no_checks,
