@@ -107,10 +107,10 @@ macro_rules! __conformance_modules {
     ([$tests:tt] $($module:ident => $ty:ty;)*) => {
         $(
             mod $module {
-                #[allow(unused_imports)]
+                #[allow(unused_imports, reason = "the tests may not need every import of their file")]
                 use super::*;
                 /// The runtime this module's tests run on.
-                #[allow(dead_code)]
+                #[allow(dead_code, reason = "a test may not name the runtime")]
                 type Rt = $ty;
                 $crate::__unbrace!($tests);
             }
