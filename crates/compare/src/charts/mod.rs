@@ -54,8 +54,9 @@ pub enum ChartError {
 /// `queue.svg` (queue throughput per producers × consumers), `loops.svg` (loop create and close,
 /// log scale) and `timers.svg` (timer lateness and the blocking stall). A chart with nothing to
 /// draw (its workloads have no figures, or none with a positive, finite value) is not written, and
-/// when no chart has anything to draw `dir` is not created either. Each runner keeps one colour in
-/// every chart: its position in [`Results::runners`] picks it from a fixed palette.
+/// when no chart has anything to draw `dir` is not created either. The runners come in the runtime
+/// registry's order, then the Python loops, and each keeps one colour in every chart and every run:
+/// each runtime crate has a hue, and its flavors a dark and a light shade of it.
 ///
 /// # Errors
 ///
@@ -185,10 +186,10 @@ fn footer(results: &Results) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::model::PALETTE;
-    use super::testing::{RUNTIMES, TempDir, figure, results, synthetic, texts, write};
+    use super::model::Lineup;
+    use super::testing::{TempDir, figure, registry, results, synthetic, texts, write};
     use super::*;
-    use crate::results::Figure;
+    use crate::results::{Figure, PYTHON_ASYNCIO};
 
     #[test]
     fn every_chart_is_an_svg_naming_every_runner() {
@@ -200,15 +201,17 @@ mod tests {
         );
         for (name, svg) in &charts {
             assert!(svg.starts_with("<svg"), "{name} is not an SVG");
-            for label in [
-                "tokio",
-                "tokio-mt",
-                "smol",
-                "smol-mt",
-                "async-std (discontinued)",
-                "python-asyncio",
-            ] {
-                assert!(texts(svg).contains(&label), "{name} does not name {label}");
+            let labels = rosetta_runtimes::RUNTIMES
+                .iter()
+                .map(|info| match info.discontinued {
+                    Some(_) => format!("{} (discontinued)", info.id),
+                    None => info.id.to_owned(),
+                });
+            for label in labels.chain([PYTHON_ASYNCIO.to_owned()]) {
+                assert!(
+                    texts(svg).contains(&label.as_str()),
+                    "{name} does not name {label}"
+                );
             }
             assert!(
                 svg.contains("do not edit"),
@@ -237,7 +240,7 @@ mod tests {
     #[test]
     fn no_figures_writes_nothing_and_creates_no_dir() {
         let dir = TempDir::new("empty");
-        let written = write_all(&results(&RUNTIMES, Vec::new()), &dir.0).expect("no error");
+        let written = write_all(&results(&registry(), Vec::new()), &dir.0).expect("no error");
         assert!(written.is_empty());
         assert!(!dir.0.exists());
     }
@@ -257,7 +260,7 @@ mod tests {
             },
         ];
         let dir = TempDir::new("unshowable");
-        let written = write_all(&results(&RUNTIMES, figures), &dir.0).expect("no error");
+        let written = write_all(&results(&registry(), figures), &dir.0).expect("no error");
         assert!(written.is_empty());
     }
 
@@ -268,13 +271,18 @@ mod tests {
             figure(Workload::LoopClose, "default", "tokio", 0.0),
             figure(Workload::LoopClose, "default", "smol", 700.0),
         ];
-        let charts = write("absent", &results(&RUNTIMES, figures));
+        let charts = write("absent", &results(&registry(), figures));
         assert_eq!(charts.len(), 1);
         let (name, svg) = &charts[0];
         assert_eq!(name, "loops.svg");
         let texts = texts(svg);
         assert!(texts.contains(&"tokio") && texts.contains(&"smol"));
-        assert!(!svg.contains("async-std") && !svg.contains("tokio-mt"));
+        for other in registry()
+            .into_iter()
+            .filter(|id| !["tokio", "smol"].contains(id))
+        {
+            assert!(!texts.contains(&other), "{other} has a legend entry");
+        }
     }
 
     #[test]
@@ -294,9 +302,7 @@ mod tests {
     #[test]
     fn a_runner_keeps_its_colour_in_every_chart() {
         let results = synthetic();
-        let runners = results.runners();
-        let smol = runners.iter().position(|runner| *runner == "smol").unwrap();
-        let color = PALETTE[smol];
+        let color = Lineup::of(&results).series("smol").color;
         let hex = format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2);
         for (name, svg) in write("colour", &results) {
             assert!(svg.contains(&hex), "{name} does not draw smol in {hex}");

@@ -5,7 +5,7 @@ use crate::results::{Figure, Results, Workload};
 use crate::units;
 
 use super::axis::positive;
-use super::model::{Bars, Body, Chart, Line, Point, Series};
+use super::model::{Bars, Body, Chart, Line, Lineup, Point};
 
 /// One group of bars: which figures it shows.
 struct Group {
@@ -17,7 +17,7 @@ struct Group {
 /// Gather latency against N, one line per runner.
 pub(super) fn gather(results: &Results) -> Option<Chart> {
     let mut lines = Vec::new();
-    for (index, runner) in results.runners().into_iter().enumerate() {
+    for (runner, series) in Lineup::of(results).runners() {
         let mut points: Vec<Point> = results
             .figures_of(Workload::Gather)
             .filter(|figure| figure.runner == runner)
@@ -34,10 +34,7 @@ pub(super) fn gather(results: &Results) -> Option<Chart> {
             continue;
         }
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
-        lines.push(Line {
-            series: Series::of(results, index, runner),
-            points,
-        });
+        lines.push(Line { series, points });
     }
     (!lines.is_empty()).then(|| Chart {
         title: Workload::Gather.title().to_owned(),
@@ -152,7 +149,7 @@ fn bars(
     let mut slots = Vec::new();
     // Runner-major while collecting, so a runner without a single bar gets no slot.
     let mut columns: Vec<Vec<Option<f64>>> = Vec::new();
-    for (index, runner) in results.runners().into_iter().enumerate() {
+    for (runner, series) in Lineup::of(results).runners() {
         let column: Vec<Option<f64>> = groups
             .iter()
             .map(|group| {
@@ -163,7 +160,7 @@ fn bars(
             })
             .collect();
         if column.iter().any(Option::is_some) {
-            slots.push(Series::of(results, index, runner));
+            slots.push(series);
             columns.push(column);
         }
     }
@@ -184,7 +181,8 @@ fn bars(
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{RUNTIMES, figure, results, synthetic};
+    use super::super::model::Series;
+    use super::super::testing::{figure, registry, results, synthetic};
     use super::*;
 
     fn lines(chart: &Chart) -> &[Line] {
@@ -215,7 +213,7 @@ mod tests {
             figure(Workload::Gather, "many", "smol", 1_000.0),
             figure(Workload::Gather, "10", "tokio", 0.0),
         ];
-        let chart = gather(&results(&RUNTIMES, figures)).expect("smol has points");
+        let chart = gather(&results(&registry(), figures)).expect("smol has points");
         let lines = lines(&chart);
         assert_eq!(
             labels(lines.iter().map(|line| line.series.clone())),
@@ -234,7 +232,7 @@ mod tests {
             figure(Workload::LoopClose, "default", "smol", 700.0),
             figure(Workload::LoopClose, "4 workers", "smol", 800.0),
         ];
-        let chart = loops(&results(&RUNTIMES, figures)).expect("two runners have bars");
+        let chart = loops(&results(&registry(), figures)).expect("two runners have bars");
         let bars = bars(&chart);
         assert_eq!(bars.groups, ["create", "close", "close (4 workers)"]);
         assert_eq!(labels(bars.slots.clone()), ["tokio", "smol"]);
@@ -265,7 +263,7 @@ mod tests {
 
     #[test]
     fn a_chart_with_nothing_to_show_is_none() {
-        let results = results(&RUNTIMES, Vec::new());
+        let results = results(&registry(), Vec::new());
         assert!(gather(&results).is_none());
         assert!(queue(&results).is_none());
         assert!(loops(&results).is_none());

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use rosetta_runtimes::Flavor;
+
 use crate::results::{
     Figure, Machine, Mode, PYTHON_ASYNCIO, PythonRun, Results, RuntimeEntry, SCHEMA, Versions,
     Workload,
@@ -9,7 +11,10 @@ use crate::results::{
 
 use super::write_all;
 
-pub(super) const RUNTIMES: [&str; 5] = ["tokio", "tokio-mt", "smol", "smol-mt", "async-std"];
+/// The ids of the registry's runtimes, in its order.
+pub(super) fn registry() -> Vec<&'static str> {
+    rosetta_runtimes::ids()
+}
 
 /// A directory under the system's temp dir, removed when dropped (also when a test fails).
 pub(super) struct TempDir(pub(super) PathBuf);
@@ -53,23 +58,7 @@ pub(super) fn results(runtimes: &[&str], figures: Vec<Figure>) -> Results {
             python: Some("3.12.3".to_owned()),
             uvloop: None,
         },
-        runtimes: runtimes
-            .iter()
-            .map(|id| RuntimeEntry {
-                id: (*id).to_owned(),
-                name: (*id).to_owned(),
-                runtime_crate: id.split('-').next().unwrap_or(id).to_owned(),
-                version: "1.0.0".to_owned(),
-                flavor: if id.ends_with("-mt") {
-                    "multi-thread"
-                } else {
-                    "current-thread"
-                }
-                .to_owned(),
-                workers: 1,
-                discontinued: (*id == "async-std").then(|| "discontinued".to_owned()),
-            })
-            .collect(),
+        runtimes: runtimes.iter().map(|id| entry(id)).collect(),
         scenarios: Vec::new(),
         matrix: Vec::new(),
         figures,
@@ -78,6 +67,22 @@ pub(super) fn results(runtimes: &[&str], figures: Vec<Figure>) -> Results {
             skipped: Vec::new(),
         },
         problems: Vec::new(),
+    }
+}
+
+/// The results' entry of runtime `id`: the registry's, or one made up for an id it does not know.
+fn entry(id: &str) -> RuntimeEntry {
+    let info = rosetta_runtimes::lookup(id).ok();
+    RuntimeEntry {
+        id: id.to_owned(),
+        name: id.to_owned(),
+        runtime_crate: info.map_or(id, |info| info.runtime_crate).to_owned(),
+        version: "1.0.0".to_owned(),
+        flavor: info
+            .map_or(Flavor::CurrentThread, |info| info.flavor)
+            .to_string(),
+        workers: 1,
+        discontinued: info.and_then(|info| info.discontinued).map(str::to_owned),
     }
 }
 
@@ -98,11 +103,12 @@ pub(super) fn figure(workload: Workload, param: &str, runner: &str, median_ns: f
     }
 }
 
-/// Every workload at every parameter on the five runtimes and python-asyncio, with a spread of
+/// Every workload at every parameter on the registry's runtimes and python-asyncio, with a spread of
 /// values like a real run's.
 pub(super) fn synthetic() -> Results {
     let mut figures = Vec::new();
-    let runners = RUNTIMES.iter().copied().chain([PYTHON_ASYNCIO]);
+    let runtimes = registry();
+    let runners = runtimes.iter().copied().chain([PYTHON_ASYNCIO]);
     for (index, runner) in runners.enumerate() {
         let speed = 1.0 + index as f64 * 0.6;
         let python = if runner == PYTHON_ASYNCIO { 8.0 } else { 1.0 };
@@ -122,8 +128,11 @@ pub(super) fn synthetic() -> Results {
                 base * speed * python,
             ));
         }
+        let global =
+            rosetta_runtimes::lookup(runner).is_ok_and(|info| info.flavor == Flavor::Global);
         let (create, close) = match runner {
-            "async-std" => (0.4, 0.3),
+            // A global runtime's loops are handles: creating and closing one costs next to nothing.
+            _ if global => (0.4, 0.3),
             PYTHON_ASYNCIO => (45_000.0, 12_000.0),
             _ => (8_000.0 * speed, 900.0 * speed),
         };
@@ -140,7 +149,7 @@ pub(super) fn synthetic() -> Results {
             figures.push(figure(workload, param, runner, ns * speed));
         }
     }
-    results(&RUNTIMES, figures)
+    results(&runtimes, figures)
 }
 
 /// Renders every chart of `results` into a fresh temp dir and returns the files' names and
