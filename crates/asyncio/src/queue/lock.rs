@@ -9,44 +9,54 @@
 //! calls per 100 000 items, and spent half their time there. `parking_lot`'s mutex already spins with
 //! exponential backoff, then yields, then parks, which is what [`SpinThenYield`] adds to std's, and it
 //! has no poisoning to ignore. The `spin-then-yield-lock` feature puts [`SpinThenYield`] back behind
-//! the alias, so that the queue bench can measure one against the other (see ARCHITECTURE.md).
+//! the alias, so that the queue bench can measure one against the other (`benches/queue.rs` says
+//! how).
 //!
 //! Whichever lock it is, a panic while the lock is held (in an item's `Ord`, say) leaves the queue's
 //! state consistent, since every count is updated after the storage call, so the lock is usable
 //! afterwards: `parking_lot` does not poison, and [`SpinThenYield`] ignores the poison.
 
-#[cfg(any(test, feature = "spin-then-yield-lock"))]
 use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
-#[cfg(any(test, feature = "spin-then-yield-lock"))]
 use std::{hint, thread};
 
-/// The lock every queue's state lives under: change this line to change it.
+/// The lock every queue's state lives under. To settle on another lock, write it on this line (the
+/// other one only serves the queue bench's comparison).
 #[cfg(not(feature = "spin-then-yield-lock"))]
 pub(super) type Lock<T> = parking_lot::Mutex<T>;
 
-/// The lock every queue's state lives under: change this line to change it.
+/// The lock every queue's state lives under, with the `spin-then-yield-lock` feature.
 #[cfg(feature = "spin-then-yield-lock")]
 pub(super) type Lock<T> = SpinThenYield<T>;
 
-/// How many times [`SpinThenYield::lock`] spins before it yields: 1, 2, 4, ... 128 spin-loop hints, a
-/// few microseconds in all, several times a critical section even when the holder has to fetch the
-/// queue's cache lines from another core.
-#[cfg(any(test, feature = "spin-then-yield-lock"))]
-const SPIN_ROUNDS: u32 = 8;
-
-/// How many times [`SpinThenYield::lock`] yields the thread, after spinning, before it sleeps on the
-/// lock.
-#[cfg(any(test, feature = "spin-then-yield-lock"))]
-const YIELD_ROUNDS: u32 = 4;
-
 /// std's `Mutex`, taken by retrying `try_lock` with exponential backoff, then yielding the thread in
 /// case the holder waits for this core, and only then sleeping on the futex; poison is ignored.
-#[cfg(any(test, feature = "spin-then-yield-lock"))]
 #[derive(Debug, Default)]
+#[cfg_attr(
+    not(feature = "spin-then-yield-lock"),
+    allow(
+        dead_code,
+        reason = "the lock the queue bench compares with `Lock`, under a feature"
+    )
+)]
 pub(super) struct SpinThenYield<T>(Mutex<T>);
 
-#[cfg(any(test, feature = "spin-then-yield-lock"))]
+#[cfg_attr(
+    not(feature = "spin-then-yield-lock"),
+    allow(
+        dead_code,
+        reason = "the lock the queue bench compares with `Lock`, under a feature"
+    )
+)]
 impl<T> SpinThenYield<T> {
+    /// How many times [`SpinThenYield::lock`] spins before it yields: 1, 2, 4, ... 128 spin-loop
+    /// hints, a few microseconds in all, several times a critical section even when the holder has to
+    /// fetch the queue's cache lines from another core.
+    const SPIN_ROUNDS: u32 = 8;
+
+    /// How many times [`SpinThenYield::lock`] yields the thread, after spinning, before it sleeps on
+    /// the lock.
+    const YIELD_ROUNDS: u32 = 4;
+
     /// A lock holding `value`.
     pub(super) const fn new(value: T) -> Self {
         SpinThenYield(Mutex::new(value))
@@ -54,13 +64,13 @@ impl<T> SpinThenYield<T> {
 
     /// Takes the lock, waiting as the type's documentation says.
     pub(super) fn lock(&self) -> MutexGuard<'_, T> {
-        for round in 0..SPIN_ROUNDS + YIELD_ROUNDS {
+        for round in 0..Self::SPIN_ROUNDS + Self::YIELD_ROUNDS {
             match self.0.try_lock() {
                 Ok(guard) => return guard,
                 Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
                 Err(TryLockError::WouldBlock) => {}
             }
-            if round < SPIN_ROUNDS {
+            if round < Self::SPIN_ROUNDS {
                 for _ in 0..1_u32 << round {
                     hint::spin_loop();
                 }
