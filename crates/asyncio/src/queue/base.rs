@@ -31,8 +31,8 @@ pub type PriorityQueue<T> = BaseQueue<T, Priority<T>>;
 ///
 /// Cloning is cheap and gives another handle to the same queue, the way asyncio code passes `q` to
 /// several coroutines. The queue is `Send` and `Sync` when its items are `Send`. Each method's
-/// documentation states its promise; the documentation of the `queue` module (`src/queue/mod.rs`) lists them
-/// all, with the notes per runtime.
+/// documentation states its promise; the documentation of the `queue` module (`src/queue/mod.rs`)
+/// lists them all, with the notes per runtime.
 ///
 /// # Examples
 ///
@@ -79,8 +79,8 @@ struct Shared<D> {
 struct State<D> {
     items: D,
     /// Counts the times the unfinished count came down to zero under the lock, which is every time
-    /// while a `join` waits ([`Tasks::start_joining`]), so that a waiting `join` can tell that it did even if new
-    /// items have been put since.
+    /// while a `join` waits ([`Tasks::start_joining`]), so that a waiting `join` can tell that it did
+    /// even if new items have been put since.
     finished_epoch: u64,
     shutdown: bool,
     getters: Side,

@@ -31,13 +31,15 @@ pub trait Discipline<T>: Send {
     }
 }
 
-/// First in, first out: the storage of [`Queue`](super::Queue) (a `VecDeque`, like Python's `collections.deque`).
+/// First in, first out: the storage of [`Queue`](super::Queue) (a `VecDeque`, like Python's
+/// `collections.deque`).
 pub struct Fifo<T>(VecDeque<T>);
 
 /// Last in, first out: the storage of [`LifoQueue`](super::LifoQueue) (a `Vec`, like Python's list).
 pub struct Lifo<T>(Vec<T>);
 
-/// Smallest first: the storage of [`PriorityQueue`](super::PriorityQueue) (a min-heap, like Python's `heapq`).
+/// Smallest first: the storage of [`PriorityQueue`](super::PriorityQueue) (a min-heap, like
+/// Python's `heapq`).
 pub struct Priority<T>(BinaryHeap<Reverse<T>>);
 
 impl<T: Send> Discipline<T> for Fifo<T> {

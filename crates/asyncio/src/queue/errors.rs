@@ -24,8 +24,8 @@ pub struct QueueShutDown;
 #[error("task_done() called too many times")]
 pub struct TaskDoneError;
 
-/// Why [`put_nowait`](super::BaseQueue::put_nowait) refused an item: [`QueueFull`] or [`QueueShutDown`], with
-/// the item given back.
+/// Why [`put_nowait`](super::BaseQueue::put_nowait) refused an item: [`QueueFull`] or
+/// [`QueueShutDown`], with the item given back.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum QueueError<T> {
     /// The queue is full ([`QueueFull`]); here is the item.
@@ -66,7 +66,8 @@ impl<T> fmt::Debug for QueueError<T> {
     }
 }
 
-/// Why [`get_nowait`](super::BaseQueue::get_nowait) returned no item: [`QueueEmpty`] or [`QueueShutDown`].
+/// Why [`get_nowait`](super::BaseQueue::get_nowait) returned no item: [`QueueEmpty`] or
+/// [`QueueShutDown`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum GetError {
     /// The queue is empty and open ([`QueueEmpty`]).
