@@ -4,6 +4,15 @@
 //! native spawns (the abstraction's overhead) and a `VecDeque` push/pop loop (asyncio's `Queue`).
 //!
 //! Run: `cargo bench --bench queue`; one shape: `cargo bench --bench queue -- 1x1-bounded`.
+//!
+//! The queue's lock against the spin-then-yield lock it replaced: save this run as a baseline, then run
+//! again with the other lock under the queue, and criterion prints each case's change:
+//!
+//! ```text
+//! cargo bench --bench queue -- --save-baseline parking-lot
+//! cargo bench -p async-rosetta -p rosetta-asyncio --features rosetta-asyncio/spin-then-yield-lock \
+//!     --bench queue -- --baseline parking-lot
+//! ```
 
 mod common;
 

@@ -928,3 +928,67 @@ conformance! {
         assert!(cancelled > 0, "the controller never cancelled a task");
     }
 }
+
+/// `task_done` on worker threads racing `join` on other threads, round after round, with no runtime
+/// at all: every `join` returns (a missed wake-up would leave one asleep until [`LIMIT`]) and none
+/// returns before every item's `task_done` has been called.
+#[test]
+fn join_on_threads_returns_once_task_done_on_other_threads_finished_every_item() {
+    const ROUNDS: usize = 200;
+    const WORKERS: usize = 3;
+    const PER_WORKER: usize = 4;
+    const ITEMS: usize = WORKERS * PER_WORKER;
+    for round in 0..ROUNDS {
+        let q = Queue::unbounded();
+        for item in 0..ITEMS {
+            q.put_nowait(item).expect("the queue is unbounded");
+        }
+        // Counted before each `task_done`, so a `join` that has returned must see every one.
+        let started = Arc::new(AtomicUsize::new(0));
+        let joiners = 1 + round % 2;
+        let barrier = Arc::new(std::sync::Barrier::new(WORKERS + joiners));
+        let (done, finished) = std::sync::mpsc::channel::<Result<(), String>>();
+        for _ in 0..WORKERS {
+            let (q, started, barrier, done) =
+                (q.clone(), started.clone(), barrier.clone(), done.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let outcome = (0..PER_WORKER).try_for_each(|_| {
+                    q.get_nowait().map_err(|error| error.to_string())?;
+                    started.fetch_add(1, Ordering::SeqCst);
+                    q.task_done().map_err(|error| error.to_string())
+                });
+                let _ = done.send(outcome);
+            });
+        }
+        for _ in 0..joiners {
+            let (q, started, barrier, done) =
+                (q.clone(), started.clone(), barrier.clone(), done.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                future::block_on(q.join());
+                let seen = started.load(Ordering::SeqCst);
+                let outcome = if seen == ITEMS {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "join returned after {seen} of {ITEMS} task_done calls"
+                    ))
+                };
+                let _ = done.send(outcome);
+            });
+        }
+        // The threads are not joined, so that a missed wake-up fails the test rather than hanging it.
+        let deadline = Instant::now() + LIMIT;
+        for _ in 0..WORKERS + joiners {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let outcome = finished.recv_timeout(left).unwrap_or_else(|_| {
+                panic!("round {round}: a thread was still waiting after {LIMIT:?}")
+            });
+            if let Err(error) = outcome {
+                panic!("round {round}: {error}");
+            }
+        }
+        assert_eq!(q.task_done(), Err(TaskDoneError), "round {round}");
+    }
+}
