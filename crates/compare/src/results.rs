@@ -255,6 +255,27 @@ pub struct Figure {
 }
 
 impl Figure {
+    /// The figure of `workload` at `param` on `runner`, from a summary of its runs.
+    pub fn new(
+        workload: Workload,
+        param: &str,
+        runner: &str,
+        runs: &rosetta_workloads::interleave::Summary,
+        elements: Option<u64>,
+    ) -> Self {
+        let ns = |time: std::time::Duration| time.as_secs_f64() * 1e9;
+        Figure {
+            workload,
+            param: param.to_owned(),
+            runner: runner.to_owned(),
+            median_ns: ns(runs.median),
+            min_ns: ns(runs.min),
+            max_ns: ns(runs.max),
+            runs: runs.runs,
+            elements,
+        }
+    }
+
     /// Elements per second at the median, for throughput workloads.
     pub fn per_second(&self) -> Option<f64> {
         let elements = self.elements? as f64;

@@ -192,12 +192,9 @@ pub fn render(estimates: &Estimates) -> Result<String, Error> {
 
 /// The versions every number depends on: rustc and each runtime crate, from the lock file.
 pub fn versions() -> String {
-    let crates: Vec<String> = ["tokio", "smol", "async-executor", "async-io", "async-std"]
+    let crates: Vec<String> = rosetta_runtimes::runtime_crate_versions()
         .into_iter()
-        .map(|name| {
-            let version = rosetta_runtimes::locked_version(name).unwrap_or("unknown");
-            format!("{name} {version}")
-        })
+        .map(|(name, version)| format!("{name} {version}"))
         .collect();
     format!(
         "Versions: {}; {}.",
@@ -389,11 +386,16 @@ pub fn paired_overhead(rounds: usize) -> Result<String, Error> {
             };
             let (toolkit, native) = match &row.native {
                 Some(native) => {
-                    let paired = crate::compare::paired(&row.toolkit, native, rounds, iters)?;
-                    (Some(paired.a), Some(paired.b))
+                    let paired = crate::compare::paired(
+                        row.toolkit.bench()?,
+                        native.bench()?,
+                        rounds,
+                        iters,
+                    )?;
+                    (Some(paired.a.median), Some(paired.b.median))
                 }
                 None => (
-                    Some(crate::compare::alone(&row.toolkit, rounds, iters)?),
+                    Some(crate::compare::alone(row.toolkit.bench()?, rounds, iters)?.median),
                     None,
                 ),
             };
