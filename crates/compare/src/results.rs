@@ -191,17 +191,23 @@ impl Workload {
         Workload::BlockingStall,
     ];
 
-    /// The id used in JSON and file names.
-    pub fn id(self) -> &'static str {
+    /// The bench group this workload is measured as, which says its id and whether it is lateness.
+    pub fn group(self) -> rosetta_workloads::Group {
+        use rosetta_workloads::Group;
         match self {
-            Workload::Gather => "gather",
-            Workload::Queue => "queue",
-            Workload::LoopCreate => "loop_create",
-            Workload::LoopClose => "loop_close",
-            Workload::TimerSleep => "timer_sleep",
-            Workload::TimerCallLater => "timer_call_later",
-            Workload::BlockingStall => "blocking_stall",
+            Workload::Gather => Group::Gather,
+            Workload::Queue => Group::Queue,
+            Workload::LoopCreate => Group::LoopCreate,
+            Workload::LoopClose => Group::LoopClose,
+            Workload::TimerSleep => Group::TimerSleep,
+            Workload::TimerCallLater => Group::TimerCallLater,
+            Workload::BlockingStall => Group::BlockingStall,
         }
+    }
+
+    /// The id used in JSON and file names: the bench group's name.
+    pub fn id(self) -> &'static str {
+        self.group().name()
     }
 
     /// A heading for tables and charts.
@@ -220,10 +226,7 @@ impl Workload {
     /// Whether the figure is a time past a deadline (lower is better, and zero is the floor) rather
     /// than the duration of some work.
     pub fn is_lateness(self) -> bool {
-        matches!(
-            self,
-            Workload::TimerSleep | Workload::TimerCallLater | Workload::BlockingStall
-        )
+        self.group().is_lateness()
     }
 }
 

@@ -1,5 +1,6 @@
 //! Figures as people read them: three significant digits, no trailing zeros, in the unit that suits
-//! them (`586 ns`, `3.48 µs`, `2.5M/s`). The tables, the Markdown and the charts' axes all use these.
+//! them (`586 ns`, `3.48 µs`, `2.5M/s`). The tables, the Markdown (the results page and the
+//! methodology's overhead report) and the charts' axes all use these.
 
 /// `value` with about three significant digits and no trailing zeros: `1`, `2.5`, `120`, `0.015`.
 pub fn plain(value: f64) -> String {
@@ -45,6 +46,15 @@ pub fn rate(per_second: f64) -> String {
         return "-".to_owned();
     }
     format!("{}/s", count(per_second))
+}
+
+/// A ratio to three decimals, where a per cent matters (an overhead against its 5 % target): `1.049`;
+/// `-` for what is not a number.
+pub fn fraction(ratio: f64) -> String {
+    if !ratio.is_finite() {
+        return "-".to_owned();
+    }
+    format!("{ratio:.3}")
 }
 
 #[cfg(test)]
@@ -95,6 +105,10 @@ mod tests {
                 (10_000.0, "10k"),
                 (1e6, "1M"),
             ],
+        );
+        check(
+            fraction,
+            &[(1.0494, "1.049"), (0.5, "0.500"), (f64::NAN, "-")],
         );
         check(
             plain,

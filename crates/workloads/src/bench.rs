@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::interleave::Timed;
 use crate::job::Runner;
 use crate::plan::Case;
 use crate::support::{self, Job};
@@ -52,6 +53,12 @@ impl Bench {
     /// a timer early), [`Error::Fresh`] or [`Error::Io`] for a fresh-process measurement that failed.
     pub fn run(&mut self, iters: u64) -> Result<Duration, Error> {
         (self.run)(iters)
+    }
+}
+
+impl Timed for Bench {
+    fn run(&mut self, iters: u64) -> Result<Duration, Error> {
+        Bench::run(self, iters)
     }
 }
 

@@ -10,7 +10,6 @@
 
 use std::time::Duration;
 
-use crate::bench::Bench;
 use crate::error::Error;
 
 /// The order of `n` entries in round `round`: `round % n`, `round % n + 1`, ..., wrapping around.
@@ -25,7 +24,7 @@ pub fn rotation(n: usize, round: usize) -> impl Iterator<Item = usize> {
     (0..n).map(move |k| (k + round) % n.max(1))
 }
 
-/// What runs in rounds: a prepared [`Bench`], or anything else timed the same way.
+/// What runs in rounds: a prepared [`Bench`](crate::Bench), or anything else timed the same way.
 pub trait Timed {
     /// Runs `iters` iterations and returns the measured time.
     ///
@@ -33,12 +32,6 @@ pub trait Timed {
     ///
     /// Whatever the run reports.
     fn run(&mut self, iters: u64) -> Result<Duration, Error>;
-}
-
-impl Timed for Bench {
-    fn run(&mut self, iters: u64) -> Result<Duration, Error> {
-        Bench::run(self, iters)
-    }
 }
 
 /// Runs each `(bench, iters)` once per round, `rounds` rounds, in the order [`rotation`] gives, and

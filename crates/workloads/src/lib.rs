@@ -72,7 +72,6 @@ mod loops;
 mod native;
 pub mod plan;
 mod queue;
-pub mod report;
 mod support;
 mod timers;
 mod toolkit;

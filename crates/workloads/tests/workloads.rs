@@ -8,7 +8,6 @@ use std::time::Duration;
 use rosetta_runtimes::{Config, Flavor, RUNTIMES};
 use rosetta_workloads::compare::{alone, paired};
 use rosetta_workloads::interleave::{Timed, interleaved, rotation};
-use rosetta_workloads::report::{Estimates, render};
 use rosetta_workloads::{
     Case, ChannelKind, Error, Floor, Group, QueueShape, Stat, Target, Workload, channels_for, plan,
     supports,
@@ -434,45 +433,6 @@ fn stats_pick_the_median_and_the_worst() {
     assert_eq!(Stat::Median.of(&mut lateness), ms(3));
     assert_eq!(Stat::Worst.of(&mut lateness), ms(5));
     assert_eq!(Stat::Worst.of(&mut []), Duration::ZERO);
-}
-
-#[test]
-fn report_reads_criterion_estimates_and_states_the_ratio() {
-    let dir = std::env::temp_dir().join(format!("rosetta-report-{}", std::process::id()));
-    let estimates = Estimates::new(&dir);
-    let gather = Workload::Gather { tasks: 10_000 };
-    let write = |case: Case, slope: Option<f64>, mean: f64| {
-        let path = estimates.path(&case);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let slope = slope.map_or("null".to_owned(), |s| {
-            format!("{{\"point_estimate\": {s}}}")
-        });
-        let json = format!("{{\"mean\": {{\"point_estimate\": {mean}}}, \"slope\": {slope}}}");
-        std::fs::write(path, json).unwrap();
-    };
-    write(
-        Case::new(Target::Toolkit("smol"), gather),
-        Some(1_100.0),
-        5.0,
-    );
-    write(Case::new(Target::Native("smol"), gather), None, 1_000.0);
-    assert_eq!(
-        estimates
-            .time(&Case::new(Target::Toolkit("smol"), gather))
-            .unwrap(),
-        Some(Duration::from_nanos(1_100))
-    );
-    assert_eq!(
-        estimates
-            .time(&Case::new(Target::Toolkit("tokio"), gather))
-            .unwrap(),
-        None
-    );
-    let text = render(&estimates).unwrap();
-    assert!(text.contains("| smol"), "{text}");
-    assert!(text.contains("1.100"), "{text}");
-    assert!(text.contains("global runtime: no per-loop cost"), "{text}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A stand-in for a bench that logs each run under its name and takes as long as it is told.
