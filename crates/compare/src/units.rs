@@ -48,6 +48,20 @@ pub fn rate(per_second: f64) -> String {
     format!("{}/s", count(per_second))
 }
 
+/// `value ÷ reference`, as `×1.23` (two significant digits below 1: `×0.0015`); `-` when either is not
+/// a positive number.
+pub fn ratio(value: f64, reference: f64) -> String {
+    if !(value.is_finite() && reference.is_finite() && value > 0.0 && reference > 0.0) {
+        return "-".to_owned();
+    }
+    let ratio = value / reference;
+    if ratio >= 0.995 {
+        return format!("×{ratio:.2}");
+    }
+    let decimals = (1 - ratio.log10().floor() as i32).clamp(2, 9) as usize;
+    format!("×{ratio:.decimals$}")
+}
+
 /// A ratio to three decimals, where a per cent matters (an overhead against its 5 % target): `1.049`;
 /// `-` for what is not a number.
 pub fn fraction(ratio: f64) -> String {
