@@ -236,7 +236,7 @@ fn run(args: &OverheadArgs) -> Result<ExitCode, OverheadError> {
         // Publishing a report of nothing would overwrite the recorded figures with blanks.
         return Err(OverheadError::File {
             path: dir.display().to_string(),
-            why: "no criterion estimate of any planned case: run `cargo bench` first, or give                   --criterion-dir"
+            why: "no criterion estimate of any planned case: run `cargo bench` first, or give --criterion-dir"
                 .to_owned(),
         });
     }
