@@ -23,7 +23,7 @@ fn runs(case: Case, iters: u64) -> Duration {
         .unwrap_or_else(|error| panic!("{case}: {error}"))
 }
 
-/// The toolkit and the native case of `workload` on every runtime.
+/// The toolkit and the native case of `workload` on every runtime, as far as the table admits them.
 fn everywhere(workload: Workload) -> Vec<Case> {
     RUNTIMES
         .iter()
@@ -33,7 +33,21 @@ fn everywhere(workload: Workload) -> Vec<Case> {
                 Case::new(Target::Native(info.id), workload),
             ]
         })
+        .filter(|case| case.supported().is_ok())
         .collect()
+}
+
+/// Runs `case` if the table admits it; else checks that preparing it is refused, as the table says.
+fn runs_as_the_table_says(case: Case, iters: u64) {
+    match case.supported() {
+        Ok(()) => {
+            runs(case, iters);
+        }
+        Err(refused) => match case.bench() {
+            Err(Error::Unsupported { .. }) => {}
+            other => panic!("{case}: the table refuses it ({refused}), preparing gave {other:?}"),
+        },
+    }
 }
 
 /// A small queue shape, quick in a debug build, with uneven shares and a bound that fills.
@@ -97,11 +111,13 @@ fn raw_channels_deliver_every_item_once_on_every_runtime() {
                 for kind in ChannelKind::ALL {
                     let case =
                         Case::new(Target::Native(info.id), Workload::Channel { kind, shape });
-                    if kind.multi_consumer() || consumers == 1 {
-                        runs(case, 2);
-                    } else {
-                        assert!(matches!(case.bench(), Err(Error::Unsupported { .. })));
-                    }
+                    // A single-consumer channel is refused beside several consumers.
+                    assert_eq!(
+                        case.supported().is_ok(),
+                        (kind.multi_consumer() || consumers == 1) && !native_missing(info.id),
+                        "{case}"
+                    );
+                    runs_as_the_table_says(case, 2);
                 }
             }
         }
@@ -114,6 +130,14 @@ fn channels_offered_are_the_ones_users_of_each_runtime_pick() {
     let many = QueueShape::new(4, 4, true);
     for info in RUNTIMES {
         let picked = channels_for(info, &one);
+        if native_missing(info.id) {
+            assert!(
+                picked.is_empty(),
+                "{}: channels without a native baseline",
+                info.id
+            );
+            continue;
+        }
         assert_eq!(
             picked.contains(&ChannelKind::Mpsc),
             info.runtime_crate == "tokio",
@@ -151,9 +175,8 @@ fn loops_create_and_close_on_every_runtime_and_floor() {
                             .to_string()
                             .contains("global runtime: no per-loop cost")
                     );
-                } else {
-                    runs(native, 2);
                 }
+                runs_as_the_table_says(native, 2);
             }
         }
     }
@@ -202,6 +225,11 @@ fn run_in_executor_round_trips_on_every_target() {
         Case::new(Target::Floor(Floor::ThreadHandoff), Workload::RunInExecutor),
         5,
     );
+}
+
+/// Whether the runtime `id` has no native baseline at all (the table then refuses every native case).
+fn native_missing(id: &'static str) -> bool {
+    supports(Target::Native(id), &Workload::Gather { tasks: 1 }).is_err()
 }
 
 #[test]
@@ -323,7 +351,11 @@ fn every_planned_case_prepares_and_has_a_unique_id() {
     }
     for info in RUNTIMES {
         for group in [Group::Gather, Group::Queue, Group::TimerSleep] {
-            for target in [Target::Toolkit(info.id), Target::Native(info.id)] {
+            let mut targets = vec![Target::Toolkit(info.id)];
+            if !native_missing(info.id) {
+                targets.push(Target::Native(info.id));
+            }
+            for target in targets {
                 assert!(
                     plan(group).iter().any(|case| case.target == target),
                     "{group} misses {target}"
