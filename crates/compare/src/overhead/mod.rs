@@ -228,8 +228,13 @@ fn run(args: &OverheadArgs) -> Result<ExitCode, OverheadError> {
         .unwrap_or_else(default_criterion_dir);
     if args.python {
         let json = dir.join(PYTHON_BASELINE);
-        crate::python::run(&crate::perf::PerfPlan::full(), 1.0, &json)
-            .map_err(OverheadError::Python)?;
+        crate::python::run(
+            &crate::perf::PerfPlan::full(),
+            1.0,
+            crate::python::Queues::Both,
+            &json,
+        )
+        .map_err(OverheadError::Python)?;
     }
     let mut data = from_criterion(&dir)?;
     if data.criterion.is_empty() {
