@@ -13,7 +13,7 @@ pub enum Error {
     /// global runtime's per-loop cost, a floor of another workload).
     #[error("{target} does not run `{workload}`: {why}")]
     Unsupported {
-        /// The target, as [`Target`]'s `Display` prints it.
+        /// The target, as [`Target`](crate::Target)'s `Display` prints it.
         target: String,
         /// The workload's group.
         workload: &'static str,

@@ -1,5 +1,5 @@
 //! Measurements that need a process of their own: a global runtime's one-time start
-//! ([`Workload::FirstStart`](crate::Workload::FirstStart)), which happens once per process.
+//! ([`Workload::FirstStart`]), which happens once per process.
 //!
 //! The measuring process starts its own executable again with [`ENV`] set; the child takes the
 //! measurement, prints it on one line and exits, and the parent reads it. So a binary that runs a

@@ -30,7 +30,8 @@
 //! # Layout
 //!
 //! - leaves: the types and sizes (`workload`), the error, the checks every version runs after its
-//!   timed region (`check`), and the typed jobs the engines run (`job`);
+//!   timed region (`check`), the typed jobs the engines run (`job`), and [`interleave`], the one
+//!   routine by which cases are run side by side in rotated rounds;
 //! - one module per workload family, with its toolkit version and its floor side by side: `gather`,
 //!   `queue` (also the producer and consumer every queue version shares), `loops`, `timers`,
 //!   `blocking`;
@@ -40,6 +41,10 @@
 //! - the dispatcher, [`Bench`]: prepares a case on the engine the table names, or in fresh processes
 //!   for a one-time start (`fresh`);
 //! - above them: the [`plan()`] of each [`Group`], and [`compare`], the paired measurement.
+//!
+//! A new workload family (`echo`, `http`) is a module of its own beside `gather`, its variants in
+//! [`Workload`] and in the engines' jobs, one line per target in the table, and its cases in the plan;
+//! a new runtime's native baseline is a module in `native` and its entry in the list there.
 //!
 //! # Examples
 //!
