@@ -157,7 +157,9 @@ pub enum Against {
     OwnChecks,
 }
 
-/// A headline workload.
+/// A headline workload: one of the bench groups (`rosetta_workloads::Group`, see [`Workload::group`])
+/// that `rosetta compare` measures, under the group's name; the group says its id and whether it is
+/// lateness, this type only what the comparison shows of it (its title, its place in the report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Workload {
