@@ -84,8 +84,14 @@ pub fn block(data: &Overhead) -> String {
     );
     section(
         format!(
-            "Timer lateness against the `thread::sleep` floor (target off tokio: ≤ {TIMER_TARGET} × \
-             the floor)"
+            "Timer lateness against the `thread::sleep` floor (target on {}: ≤ {TIMER_TARGET} × the \
+             floor)",
+            RUNTIMES
+                .iter()
+                .filter(|info| timer_judged(info))
+                .map(|info| info.id)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         timers(data),
     );
@@ -305,6 +311,12 @@ fn queue_vs_channels(data: &Overhead) -> Rows {
     out
 }
 
+/// Whether the timer target holds `info`'s runtime to account: every runtime's but tokio's, whose timer
+/// wheel has a 1 ms granularity by design.
+fn timer_judged(info: &RuntimeInfo) -> bool {
+    info.runtime_crate != "tokio"
+}
+
 /// Timer lateness (sleep and call_later) of every runtime against the `thread::sleep` floor.
 fn timers(data: &Overhead) -> Rows {
     let mut out = rows(&[
@@ -317,8 +329,6 @@ fn timers(data: &Overhead) -> Rows {
         "call_later ÷ floor",
         "≤ target",
     ]);
-    // tokio's timer wheel has a 1 ms granularity by design: the target is held off tokio only.
-    let judged = |info: &RuntimeInfo| info.runtime_crate != "tokio";
     for delay in TIMER_DELAYS {
         let floor = data.time(&Case::new(
             Target::Floor(Floor::ThreadSleep),
@@ -330,7 +340,7 @@ fn timers(data: &Overhead) -> Rows {
             let call_later = data.time(&Case::new(toolkit, Run::CallLater { delay }));
             let ratio = |time: Option<f64>| time.zip(floor).map(|(time, floor)| time / floor);
             let (sleep_ratio, call_ratio) = (ratio(sleep), ratio(call_later));
-            let holds = match (judged(info), sleep_ratio, call_ratio) {
+            let holds = match (timer_judged(info), sleep_ratio, call_ratio) {
                 (true, Some(a), Some(b)) => verdict(a <= TIMER_TARGET && b <= TIMER_TARGET),
                 _ => "-",
             };
