@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use async_std::task;
 use rosetta_asyncio::Queue;
 
-use super::Native;
 use super::channel::{self, Channel, with_channel};
+use super::entry::Native;
 use crate::check;
 use crate::error::Error;
 use crate::job::{NativeTask, Runner};

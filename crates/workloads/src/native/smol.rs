@@ -10,8 +10,8 @@ use rosetta_asyncio::Queue;
 use rosetta_runtimes::Config;
 use smol::{Executor, Timer};
 
-use super::Native;
 use super::channel::{self, Channel, with_channel};
+use super::entry::Native;
 use crate::check;
 use crate::error::Error;
 use crate::job::{NativeTask, Runner};

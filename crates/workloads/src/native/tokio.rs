@@ -7,9 +7,9 @@ use rosetta_asyncio::Queue;
 use rosetta_runtimes::Config;
 use tokio::runtime::{Builder, Runtime};
 
-use super::Native;
 use super::channel::{self, Channel, with_channel};
-use super::task_failed;
+use super::entry::Native;
+use super::entry::task_failed;
 use crate::check;
 use crate::error::Error;
 use crate::job::{NativeTask, Runner};
