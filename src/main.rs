@@ -34,6 +34,9 @@ enum Command {
         #[command(flatten)]
         run: rosetta_harness::cli::RunArgs,
     },
+    /// Prints the overhead report from a `cargo bench` run (the generated block of
+    /// docs/methodology.md), or with --check says whether the published block is stale.
+    Overhead(rosetta_compare::OverheadArgs),
     /// Runs one cell of the comparison's matrix and prints its timed transcript (used by `compare`).
     #[command(hide = true)]
     Cell {
@@ -45,6 +48,10 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // The paired overhead runs measure a global runtime's one-time start in children of this program.
+    if rosetta_compare::overhead::serve_child() {
+        return ExitCode::SUCCESS;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -85,6 +92,7 @@ fn main() -> ExitCode {
             };
             rosetta_compare::run::main(&args, exe, command)
         }
+        Command::Overhead(args) => rosetta_compare::overhead::main(&args),
         Command::Cell { scenario, runtime } => {
             rosetta_compare::matrix::cell_main(&scenario, &runtime)
         }

@@ -11,8 +11,8 @@ Measures, with the same sizes as `cargo bench` (crates/workloads):
   timer_call_later  how late a loop.call_later(d, ...) callback runs
 
 on asyncio's default loop and on uvloop when it can be imported (it is skipped otherwise), and writes
-JSON next to criterion's output (target/criterion/python-baseline.json), where
-`cargo run -p rosetta-workloads --bin overhead-report` reads it. Each number is the median over runs
+JSON next to criterion's output (target/criterion/python-baseline.json), where `rosetta overhead`
+reads it after `cargo bench`. Each number is the median over runs
 of the time of one iteration (or of its lateness), in nanoseconds, timed inside the running loop.
 
     python3 benches/python/baseline.py [--out PATH] [--quick]

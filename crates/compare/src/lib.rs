@@ -6,6 +6,8 @@
 //! - [`python`] runs the Python baseline (asyncio, and uvloop when importable);
 //! - [`results`] holds what was found; [`tables`], [`markdown`] and [`charts`] show it, in
 //!   [`units`];
+//! - [`overhead`] is `rosetta overhead`: criterion's estimates and the paired overhead runs, drawn
+//!   with the same units and Markdown tables, as the generated block of `docs/methodology.md`;
 //! - [`run`] is the command: its arguments, the run, what it prints and writes (and publishes into
 //!   `docs/` with `--publish`).
 
@@ -13,6 +15,7 @@ pub mod charts;
 pub mod machine;
 pub mod markdown;
 pub mod matrix;
+pub mod overhead;
 pub mod perf;
 pub mod python;
 pub mod results;
@@ -20,5 +23,6 @@ pub mod run;
 pub mod tables;
 pub mod units;
 
+pub use overhead::OverheadArgs;
 pub use results::{Results, Status, Workload};
 pub use run::{CompareArgs, CompareError};

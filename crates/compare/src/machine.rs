@@ -4,18 +4,6 @@ use rosetta_runtimes::RUNTIMES;
 
 use crate::results::{Machine, RuntimeEntry, Versions};
 
-/// The crates whose versions a report states: the runtimes and the internals they share.
-const CRATES: [&str; 8] = [
-    "tokio",
-    "smol",
-    "async-std",
-    "async-executor",
-    "async-io",
-    "async-global-executor",
-    "async-task",
-    "futures-lite",
-];
-
 /// This machine.
 pub fn machine() -> Machine {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
@@ -45,17 +33,14 @@ pub fn machine() -> Machine {
     }
 }
 
-/// The versions of this build, and of `python` (with uvloop's, when it ran).
+/// The versions of this build (every crate the registry's runtimes are made of), and of `python` (with uvloop's, when it ran).
 pub fn versions(python: Option<String>, uvloop: Option<String>) -> Versions {
     Versions {
         rustc: rosetta_runtimes::RUSTC_VERSION.to_owned(),
         async_rosetta: env!("CARGO_PKG_VERSION").to_owned(),
-        crates: CRATES
-            .iter()
-            .filter_map(|name| {
-                rosetta_runtimes::locked_version(name)
-                    .map(|version| ((*name).to_owned(), version.to_owned()))
-            })
+        crates: rosetta_runtimes::runtime_crate_versions()
+            .into_iter()
+            .map(|(name, version)| (name.to_owned(), version.to_owned()))
             .collect(),
         python,
         uvloop,
@@ -78,4 +63,28 @@ pub fn runtime_entries(ids: &[&str]) -> Vec<RuntimeEntry> {
             discontinued: info.discontinued.map(str::to_owned),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_versions_stated_are_every_runtime_crate_of_the_registry_and_what_it_is_made_of() {
+        let versions = versions(None, None);
+        let names: Vec<&str> = versions
+            .crates
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect();
+        for info in RUNTIMES {
+            for name in rosetta_runtimes::crates_of(info) {
+                assert!(names.contains(&name), "{name} of {} is not stated", info.id);
+            }
+        }
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a crate stated twice: {names:?}");
+    }
 }

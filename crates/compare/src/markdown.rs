@@ -266,6 +266,13 @@ pub fn replace_headline(readme: &str, block: &str) -> Option<String> {
     ))
 }
 
+/// `rows` as a Markdown table, followed by a blank line.
+pub fn table_text(rows: &Rows) -> String {
+    let mut out = String::new();
+    table(&mut out, rows);
+    out
+}
+
 /// Writes `rows` as a Markdown table.
 fn table(out: &mut String, rows: &Rows) {
     let cells = |row: &[String]| {

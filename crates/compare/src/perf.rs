@@ -1,8 +1,9 @@
 //! The headline workloads, measured in-process on every runtime, with runs interleaved across runtimes.
 //!
 //! Each workload at each size is prepared on every runtime at once (the runtimes created untimed), then
-//! measured in rounds: one run per runtime per round, the order rotated every round, so that whatever
-//! the machine does meanwhile (another process, a frequency change) falls on every runtime alike. A run
+//! measured in rounds by `rosetta_workloads::interleave`: one run per runtime per round, the order
+//! rotated every round, so that whatever the machine does meanwhile (another process, a frequency
+//! change) falls on every runtime alike. A run
 //! repeats the workload enough times to last about [`PerfPlan::run_target`]; the figures are the
 //! median, fastest and slowest run, per iteration. The workloads themselves are `rosetta-workloads`'
 //! toolkit versions, as `cargo bench` measures them (see `docs/methodology.md`).
@@ -10,6 +11,7 @@
 use std::time::Duration;
 
 use rosetta_runtimes::{Config, RuntimeInfo};
+use rosetta_workloads::interleave::{Summary, interleaved};
 use rosetta_workloads::{
     Bench, GATHER_SIZES, QUEUE_BOUND, QUEUE_ITEMS, QUEUE_PAIRS, QueueShape, Stat, TIMER_DELAYS,
     Target,
@@ -151,52 +153,34 @@ pub fn measure(case: &Case, runtimes: &[&'static RuntimeInfo], plan: &PerfPlan) 
     let mut measured = Measured::default();
     let what = |id: &str| format!("{} {} on {id}", case.workload.id(), case.param);
     // Prepare every runtime's bench, and find how many iterations make a run of about the target.
-    let mut benches: Vec<(&'static str, Bench, u64)> = Vec::new();
+    let mut ids: Vec<&'static str> = Vec::new();
+    let mut benches: Vec<(Bench, u64)> = Vec::new();
     for runtime in runtimes {
         let prepared = Bench::new(Target::Toolkit(runtime.id), case.run)
             .and_then(|mut bench| calibrate(&mut bench, plan.run_target).map(|n| (bench, n)));
         match prepared {
-            Ok((bench, iters)) => benches.push((runtime.id, bench, iters)),
+            Ok(prepared) => {
+                ids.push(runtime.id);
+                benches.push(prepared);
+            }
             Err(error) => measured
                 .problems
                 .push(format!("{}: {error}", what(runtime.id))),
         }
     }
     let rounds = plan.rounds.max(1) as usize;
-    let mut times: Vec<Vec<Duration>> = vec![Vec::with_capacity(rounds); benches.len()];
-    let mut failed = vec![false; benches.len()];
-    for round in 0..rounds {
-        for k in 0..benches.len() {
-            let index = (k + round) % benches.len();
-            if failed[index] {
-                continue;
-            }
-            let (id, bench, iters) = &mut benches[index];
-            match bench.run(*iters) {
-                Ok(total) => times[index].push(total / u32::try_from(*iters).unwrap_or(u32::MAX)),
-                Err(error) => {
-                    failed[index] = true;
-                    measured.problems.push(format!("{}: {error}", what(id)));
-                }
-            }
+    for (id, runs) in ids.into_iter().zip(interleaved(&mut benches, rounds)) {
+        match runs.map(|runs| Summary::of(&runs)) {
+            Ok(Some(summary)) => measured.figures.push(Figure::new(
+                case.workload,
+                &case.param,
+                id,
+                &summary,
+                case.elements,
+            )),
+            Ok(None) => {}
+            Err(error) => measured.problems.push(format!("{}: {error}", what(id))),
         }
-    }
-    for ((id, _, _), (mut runs, failed)) in benches.iter().zip(times.into_iter().zip(failed)) {
-        if failed || runs.is_empty() {
-            continue;
-        }
-        runs.sort_unstable();
-        let ns = |d: Duration| d.as_secs_f64() * 1e9;
-        measured.figures.push(Figure {
-            workload: case.workload,
-            param: case.param.clone(),
-            runner: (*id).to_owned(),
-            median_ns: ns(runs[runs.len() / 2]),
-            min_ns: ns(runs[0]),
-            max_ns: ns(runs[runs.len() - 1]),
-            runs: u32::try_from(runs.len()).unwrap_or(u32::MAX),
-            elements: case.elements,
-        });
     }
     measured
 }

@@ -48,18 +48,36 @@ struct Record {
     elements: Option<u64>,
 }
 
+/// Which queues the baseline measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Queues {
+    /// The bounded queues only, as `rosetta compare` measures the runtimes.
+    Bounded,
+    /// Bounded and unbounded, as `cargo bench` does.
+    Both,
+}
+
 /// Runs the baseline with `plan`'s sizes; its time budget per case is `budget_scale` × the script's
 /// own (0.5 s for most cases). The JSON is written to `json`, and kept there.
 ///
 /// # Errors
 ///
 /// Why nothing could be measured: no python3, the script failed, or its JSON is unreadable.
-pub fn run(plan: &PerfPlan, budget_scale: f64, json: &Path) -> Result<Baseline, String> {
+pub fn run(
+    plan: &PerfPlan,
+    budget_scale: f64,
+    queues: Queues,
+    json: &Path,
+) -> Result<Baseline, String> {
     let python = rosetta_harness::python::interpreter().ok_or("no python3 on this machine")?;
     let script = rosetta_harness::python::repo_root().join("benches/python/baseline.py");
     let join = |values: Vec<String>| values.join(",");
-    let out = Command::new(&python)
-        .arg(&script)
+    let mut command = Command::new(&python);
+    command.arg(&script);
+    if queues == Queues::Bounded {
+        command.arg("--bounded-only");
+    }
+    let out = command
         .arg("--out")
         .arg(json)
         .arg("--budget-scale")
@@ -81,7 +99,6 @@ pub fn run(plan: &PerfPlan, budget_scale: f64, json: &Path) -> Result<Baseline, 
                 .map(|delay| delay.as_millis().to_string())
                 .collect(),
         ))
-        .arg("--bounded-only")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()
         .map_err(|error| format!("could not run {python} {}: {error}", script.display()))?;

@@ -157,7 +157,9 @@ pub enum Against {
     OwnChecks,
 }
 
-/// A headline workload.
+/// A headline workload: one of the bench groups (`rosetta_workloads::Group`, see [`Workload::group`])
+/// that `rosetta compare` measures, under the group's name; the group says its id and whether it is
+/// lateness, this type only what the comparison shows of it (its title, its place in the report).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Workload {
@@ -191,17 +193,23 @@ impl Workload {
         Workload::BlockingStall,
     ];
 
-    /// The id used in JSON and file names.
-    pub fn id(self) -> &'static str {
+    /// The bench group this workload is measured as, which says its id and whether it is lateness.
+    pub fn group(self) -> rosetta_workloads::Group {
+        use rosetta_workloads::Group;
         match self {
-            Workload::Gather => "gather",
-            Workload::Queue => "queue",
-            Workload::LoopCreate => "loop_create",
-            Workload::LoopClose => "loop_close",
-            Workload::TimerSleep => "timer_sleep",
-            Workload::TimerCallLater => "timer_call_later",
-            Workload::BlockingStall => "blocking_stall",
+            Workload::Gather => Group::Gather,
+            Workload::Queue => Group::Queue,
+            Workload::LoopCreate => Group::LoopCreate,
+            Workload::LoopClose => Group::LoopClose,
+            Workload::TimerSleep => Group::TimerSleep,
+            Workload::TimerCallLater => Group::TimerCallLater,
+            Workload::BlockingStall => Group::BlockingStall,
         }
+    }
+
+    /// The id used in JSON and file names: the bench group's name.
+    pub fn id(self) -> &'static str {
+        self.group().name()
     }
 
     /// A heading for tables and charts.
@@ -220,10 +228,7 @@ impl Workload {
     /// Whether the figure is a time past a deadline (lower is better, and zero is the floor) rather
     /// than the duration of some work.
     pub fn is_lateness(self) -> bool {
-        matches!(
-            self,
-            Workload::TimerSleep | Workload::TimerCallLater | Workload::BlockingStall
-        )
+        self.group().is_lateness()
     }
 }
 
@@ -255,6 +260,27 @@ pub struct Figure {
 }
 
 impl Figure {
+    /// The figure of `workload` at `param` on `runner`, from a summary of its runs.
+    pub fn new(
+        workload: Workload,
+        param: &str,
+        runner: &str,
+        runs: &rosetta_workloads::interleave::Summary,
+        elements: Option<u64>,
+    ) -> Self {
+        let ns = |time: std::time::Duration| time.as_secs_f64() * 1e9;
+        Figure {
+            workload,
+            param: param.to_owned(),
+            runner: runner.to_owned(),
+            median_ns: ns(runs.median),
+            min_ns: ns(runs.min),
+            max_ns: ns(runs.max),
+            runs: runs.runs,
+            elements,
+        }
+    }
+
     /// Elements per second at the median, for throughput workloads.
     pub fn per_second(&self) -> Option<f64> {
         let elements = self.elements? as f64;

@@ -306,7 +306,12 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
     let (python_run, uvloop) = if do_python {
         progress.set_message("Python baseline (asyncio, uvloop)");
         let json = plan.out.join("python-baseline.json");
-        let outcome = python::run(&plan.perf, plan.python_budget, &json);
+        let outcome = python::run(
+            &plan.perf,
+            plan.python_budget,
+            python::Queues::Bounded,
+            &json,
+        );
         progress.inc(1);
         match outcome {
             Ok(baseline) => {

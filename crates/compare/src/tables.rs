@@ -172,8 +172,8 @@ pub fn workload(results: &Results, workload: Workload) -> Rows {
             if global_loop(figure) {
                 row.extend(["-".to_owned(), "-".to_owned()]);
             } else {
-                row.push(ratio(figure.median_ns, best));
-                row.push(asyncio.map_or("-".to_owned(), |py| ratio(figure.median_ns, py)));
+                row.push(units::ratio(figure.median_ns, best));
+                row.push(asyncio.map_or("-".to_owned(), |py| units::ratio(figure.median_ns, py)));
             }
             rows.push(row);
         }
@@ -208,32 +208,5 @@ fn rate_heading(workload: Workload) -> &'static str {
     match workload {
         Workload::Gather => "tasks/s",
         _ => "items/s",
-    }
-}
-
-/// `value ÷ reference`, as `×1.23` (two significant digits below 1: `×0.0015`); `-` when either is not
-/// a positive number.
-pub fn ratio(value: f64, reference: f64) -> String {
-    if !(value.is_finite() && reference.is_finite() && value > 0.0 && reference > 0.0) {
-        return "-".to_owned();
-    }
-    let ratio = value / reference;
-    if ratio >= 0.995 {
-        return format!("×{ratio:.2}");
-    }
-    let decimals = (1 - ratio.log10().floor() as i32).clamp(2, 9) as usize;
-    format!("×{ratio:.decimals$}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ratios_read_with_two_digits() {
-        assert_eq!(ratio(2.0, 1.0), "×2.00");
-        assert_eq!(ratio(0.5, 1.0), "×0.50");
-        assert_eq!(ratio(0.00153, 1.0), "×0.0015");
-        assert_eq!(ratio(2.0, 0.0), "-");
     }
 }

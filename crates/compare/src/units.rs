@@ -1,5 +1,6 @@
 //! Figures as people read them: three significant digits, no trailing zeros, in the unit that suits
-//! them (`586 ns`, `3.48 µs`, `2.5M/s`). The tables, the Markdown and the charts' axes all use these.
+//! them (`586 ns`, `3.48 µs`, `2.5M/s`). The tables, the Markdown (the results page and the
+//! methodology's overhead report) and the charts' axes all use these.
 
 /// `value` with about three significant digits and no trailing zeros: `1`, `2.5`, `120`, `0.015`.
 pub fn plain(value: f64) -> String {
@@ -45,6 +46,29 @@ pub fn rate(per_second: f64) -> String {
         return "-".to_owned();
     }
     format!("{}/s", count(per_second))
+}
+
+/// `value ÷ reference`, as `×1.23` (two significant digits below 1: `×0.0015`); `-` when either is not
+/// a positive number.
+pub fn ratio(value: f64, reference: f64) -> String {
+    if !(value.is_finite() && reference.is_finite() && value > 0.0 && reference > 0.0) {
+        return "-".to_owned();
+    }
+    let ratio = value / reference;
+    if ratio >= 0.995 {
+        return format!("×{ratio:.2}");
+    }
+    let decimals = (1 - ratio.log10().floor() as i32).clamp(2, 9) as usize;
+    format!("×{ratio:.decimals$}")
+}
+
+/// A ratio to three decimals, where a per cent matters (an overhead against its 5 % target): `1.049`;
+/// `-` for what is not a number.
+pub fn fraction(ratio: f64) -> String {
+    if !ratio.is_finite() {
+        return "-".to_owned();
+    }
+    format!("{ratio:.3}")
 }
 
 #[cfg(test)]
@@ -95,6 +119,10 @@ mod tests {
                 (10_000.0, "10k"),
                 (1e6, "1M"),
             ],
+        );
+        check(
+            fraction,
+            &[(1.0494, "1.049"), (0.5, "0.500"), (f64::NAN, "-")],
         );
         check(
             plain,

@@ -1,12 +1,12 @@
 //! The published results (`docs/results.md`, `docs/results/`) are well-formed: the JSON reads as
 //! results of this schema, every runtime of the registry is in the matrix and has a figure for every
 //! workload, every figure is a number, and the page states the machine and versions and links charts
-//! that exist.
+//! that exist; the methodology's generated block is what its recorded data renders to.
 
 use std::path::PathBuf;
 
 use rosetta_compare::results::{Figure, Results, SCHEMA};
-use rosetta_compare::{Workload, charts, markdown};
+use rosetta_compare::{Workload, charts, markdown, overhead};
 
 fn docs() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs")
@@ -112,5 +112,19 @@ fn the_readme_shows_the_published_headline() {
         expected.as_deref(),
         Some(readme.as_str()),
         "README.md's headline is not the published results': run `cargo run --release -- compare --publish`"
+    );
+}
+
+#[test]
+fn the_methodology_block_is_what_its_recorded_data_renders_to() {
+    let data = overhead::recorded(&docs().join("methodology/overhead.json"))
+        .unwrap_or_else(|error| panic!("{error}"));
+    let page = std::fs::read_to_string(docs().join("methodology.md")).expect("docs/methodology.md");
+    let expected = overhead::replace_block(&page, &overhead::block(&data));
+    assert_eq!(
+        expected.as_deref(),
+        Some(page.as_str()),
+        "docs/methodology.md's generated block is stale: run `cargo run --release -- overhead \
+         --publish` after `cargo bench` (or `overhead --rerender` after a change of format only)"
     );
 }

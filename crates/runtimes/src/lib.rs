@@ -215,3 +215,60 @@ pub fn locked_version(package: &str) -> Option<&'static str> {
 pub fn runtime_version(info: &RuntimeInfo) -> &'static str {
     locked_version(info.runtime_crate).unwrap_or("unknown")
 }
+
+/// The crates `info`'s runtime is made of, in the order reports print them: its runtime crate, then
+/// the crates of its own family it is assembled from (its dependencies in `Cargo.lock`, transitively,
+/// named `async-*` or after the runtime crate: `async-executor` and `async-io` under smol,
+/// `async-global-executor` under async-std).
+///
+/// ```
+/// let smol = rosetta_runtimes::lookup("smol").unwrap();
+/// let crates = rosetta_runtimes::crates_of(smol);
+/// assert_eq!(crates[0], "smol");
+/// assert!(crates.contains(&"async-executor"));
+/// ```
+pub fn crates_of(info: &RuntimeInfo) -> Vec<&'static str> {
+    let family = |name: &str| {
+        name.starts_with("async-")
+            || name
+                .strip_prefix(info.runtime_crate)
+                .is_some_and(|rest| rest.starts_with('-'))
+    };
+    let mut crates: Vec<&'static str> = Vec::new();
+    let mut next = 0;
+    if let Some((name, _)) = locked_dependencies(info.runtime_crate) {
+        crates.push(name);
+    }
+    while let Some(&name) = crates.get(next) {
+        next += 1;
+        for dependency in locked_dependencies(name).map_or(&[][..], |(_, deps)| deps) {
+            if family(dependency) && !crates.contains(dependency) {
+                crates.push(dependency);
+            }
+        }
+    }
+    crates
+}
+
+/// Every crate the registry's runtimes are made of, each once, with its locked version: the runtimes in
+/// registry order, each followed by the crates under it ([`crates_of`]). The versions every report
+/// states.
+pub fn runtime_crate_versions() -> Vec<(&'static str, &'static str)> {
+    let mut crates: Vec<(&'static str, &'static str)> = Vec::new();
+    for info in RUNTIMES {
+        for name in crates_of(info) {
+            if !crates.iter().any(|(seen, _)| *seen == name) {
+                crates.push((name, locked_version(name).unwrap_or("unknown")));
+            }
+        }
+    }
+    crates
+}
+
+/// A locked package's name and its direct dependencies.
+fn locked_dependencies(package: &str) -> Option<(&'static str, &'static [&'static str])> {
+    versions::DEPENDENCIES
+        .binary_search_by(|(name, _)| (*name).cmp(package))
+        .ok()
+        .map(|index| versions::DEPENDENCIES[index])
+}

@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::{Error, QueueShape};
+use crate::error::Error;
+use crate::workload::QueueShape;
 
 /// A gather's values are `0..tasks`, in order.
 pub(crate) fn gathered(values: &[usize], tasks: usize) -> Result<(), Error> {

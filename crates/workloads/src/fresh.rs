@@ -1,5 +1,5 @@
 //! Measurements that need a process of their own: a global runtime's one-time start
-//! ([`Workload::FirstStart`](crate::Workload::FirstStart)), which happens once per process.
+//! ([`Workload::FirstStart`]), which happens once per process.
 //!
 //! The measuring process starts its own executable again with [`ENV`] set; the child takes the
 //! measurement, prints it on one line and exits, and the parent reads it. So a binary that runs a
@@ -17,7 +17,11 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::{Error, Runner, Target};
+use crate::error::Error;
+use crate::job::Runner;
+use crate::support::{self, Job};
+use crate::workload::{Target, Workload};
+use crate::{native, toolkit};
 
 /// The environment variable that asks a child for a measurement: `toolkit:ID` or `native:ID`.
 pub const ENV: &str = "ROSETTA_WORKLOADS_FRESH";
@@ -39,11 +43,25 @@ pub fn serve_child() -> bool {
 }
 
 fn measure_here(request: &str) -> Result<Duration, Error> {
-    match request.split_once(':') {
-        Some(("toolkit", id)) => crate::toolkit::first_start(id),
-        Some(("native", id)) => crate::native::first_start(id),
-        _ => Err(Error::Fresh(format!("unknown request `{request}`"))),
+    let target = match request.split_once(':') {
+        Some(("toolkit", id)) => Target::Toolkit(registered(id)?),
+        Some(("native", id)) => Target::Native(registered(id)?),
+        _ => return Err(Error::Fresh(format!("unknown request `{request}`"))),
+    };
+    // The table decides here too: a request for a start the table does not admit is refused.
+    match support::job(target, Workload::FirstStart)? {
+        Job::FirstStart(Target::Toolkit(id)) => toolkit::first_start(id),
+        Job::FirstStart(Target::Native(id)) => match native::of(id).and_then(|n| n.first_start) {
+            Some(first_start) => first_start(),
+            None => Err(Error::Fresh(format!("{id} has no native one-time start"))),
+        },
+        _ => Err(Error::Fresh(format!("{target} has no one-time start"))),
     }
+}
+
+/// The registry's own copy of the id, which lives as long as the program.
+fn registered(id: &str) -> Result<&'static str, Error> {
+    Ok(rosetta_runtimes::lookup(id)?.id)
 }
 
 /// A runner that measures `target`'s one-time start in a fresh process per iteration.
@@ -58,7 +76,12 @@ pub(crate) fn runner(target: Target) -> Result<Runner, Error> {
     let request = match target {
         Target::Toolkit(id) => format!("toolkit:{id}"),
         Target::Native(id) => format!("native:{id}"),
-        Target::Floor(_) => return Err(Error::Fresh("a floor has no one-time start".into())),
+        Target::Floor(floor) => {
+            return Err(Error::Fresh(format!(
+                "the floor {} has no one-time start",
+                floor.name()
+            )));
+        }
     };
     let exe = std::env::current_exe()?;
     Ok(Box::new(move |iters| {

@@ -16,74 +16,12 @@ use std::fmt;
 
 use rosetta_runtimes::{Config, Flavor, RUNTIMES, RuntimeInfo};
 
-use crate::{
-    Bench, Error, Floor, GATHER_SIZES, OVERHEAD_GATHER_TASKS, QUEUE_PAIRS, QueueShape, Stat,
-    TIMER_DELAYS, Target, Workload, channels_for,
+use crate::interleave::rotation;
+use crate::support::{channels_for, supports};
+use crate::workload::{
+    Floor, GATHER_SIZES, Group, OVERHEAD_GATHER_TASKS, QUEUE_PAIRS, QueueShape, Stat, TIMER_DELAYS,
+    Target, Workload,
 };
-
-/// A criterion group: one workload, as a curve over its parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Group {
-    /// Gather latency over the number of tasks.
-    Gather,
-    /// Queue throughput over producers × consumers and the bound.
-    Queue,
-    /// Loop create, alone.
-    LoopCreate,
-    /// Loop close, alone.
-    LoopClose,
-    /// Lateness of a gather of three sleeps.
-    TimerSleep,
-    /// Lateness of a `call_later` callback.
-    TimerCallLater,
-    /// A ticker's lateness beside a blocking task.
-    BlockingStall,
-    /// One `run_in_executor` round trip.
-    RunInExecutor,
-}
-
-impl Group {
-    /// Every group, in the order the benches run them.
-    pub const ALL: [Group; 8] = [
-        Group::Gather,
-        Group::Queue,
-        Group::LoopCreate,
-        Group::LoopClose,
-        Group::TimerSleep,
-        Group::TimerCallLater,
-        Group::BlockingStall,
-        Group::RunInExecutor,
-    ];
-
-    /// The criterion group name (a directory under `target/criterion`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Group::Gather => "gather",
-            Group::Queue => "queue",
-            Group::LoopCreate => "loop_create",
-            Group::LoopClose => "loop_close",
-            Group::TimerSleep => "timer_sleep",
-            Group::TimerCallLater => "timer_call_later",
-            Group::BlockingStall => "blocking_stall",
-            Group::RunInExecutor => "run_in_executor",
-        }
-    }
-
-    /// Whether the group measures how late something is (lower is better, no throughput) rather than
-    /// how long it takes.
-    pub fn is_lateness(self) -> bool {
-        matches!(
-            self,
-            Group::TimerSleep | Group::TimerCallLater | Group::BlockingStall
-        )
-    }
-}
-
-impl fmt::Display for Group {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// One measured thing: a target running a workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,15 +96,6 @@ impl Case {
             _ => None,
         }
     }
-
-    /// Prepares the case: creates its runtime, untimed.
-    ///
-    /// # Errors
-    ///
-    /// As [`Bench::new`].
-    pub fn bench(&self) -> Result<Bench, Error> {
-        Bench::new(self.target, self.workload)
-    }
 }
 
 impl fmt::Display for Case {
@@ -195,20 +124,18 @@ fn loop_parameter(runtime: Option<&str>, config: &Config) -> String {
     }
 }
 
-/// The registry's runtimes, starting at the `round`-th.
+/// The registry's runtimes, in the order [`rotation`] gives for `round`.
 fn rotated(round: usize) -> impl Iterator<Item = &'static RuntimeInfo> {
-    (0..RUNTIMES.len()).map(move |i| &RUNTIMES[(i + round) % RUNTIMES.len()])
+    rotation(RUNTIMES.len(), round).map(|index| &RUNTIMES[index])
 }
 
-/// The toolkit and the native case of `workload` on `info`'s runtime, in the order `round` gives.
-fn both(info: &'static RuntimeInfo, workload: Workload, round: usize) -> [Case; 2] {
-    let toolkit = Case::new(Target::Toolkit(info.id), workload);
-    let native = Case::new(Target::Native(info.id), workload);
-    if round.is_multiple_of(2) {
-        [toolkit, native]
-    } else {
-        [native, toolkit]
-    }
+/// The toolkit and the native case of `workload` on `info`'s runtime, in the order [`rotation`] gives
+/// for `round`: they swap places from one round to the next.
+fn both(info: &'static RuntimeInfo, workload: Workload, round: usize) -> Vec<Case> {
+    let sides = [Target::Toolkit(info.id), Target::Native(info.id)];
+    rotation(sides.len(), round)
+        .map(|side| Case::new(sides[side], workload))
+        .collect()
 }
 
 /// The queue shapes, in run order: 1×1, 4×4, 16×16, each bounded then unbounded.
@@ -279,16 +206,12 @@ pub fn plan(group: Group) -> Vec<Case> {
                     } else {
                         Workload::LoopClose { config }
                     };
-                    if info.flavor == Flavor::Global {
-                        // A global runtime has no per-loop cost: its no-op create and close are
-                        // measured through the adapter, and its one-time start in a fresh process.
-                        cases.push(Case::new(Target::Toolkit(info.id), workload));
-                        if group == Group::LoopCreate {
-                            cases.extend(both(info, Workload::FirstStart, round));
-                        }
-                    } else {
-                        cases.extend(both(info, workload, round));
-                    }
+                    // A global runtime has no per-loop cost: the table admits its no-op create and
+                    // close through the adapter only, and its one-time start in a fresh process.
+                    cases.extend(both(info, workload, round));
+                }
+                if group == Group::LoopCreate {
+                    cases.extend(both(info, Workload::FirstStart, round));
                 }
             }
             let workload = if group == Group::LoopCreate {
@@ -334,5 +257,8 @@ pub fn plan(group: Group) -> Vec<Case> {
             cases.push(Case::new(Target::Floor(Floor::ThreadHandoff), workload));
         }
     }
+    // The table decides what runs: a pair it does not admit (a runtime without a native baseline, a
+    // global runtime's per-loop cost, a one-time start where there is none) is left out here.
+    cases.retain(|case| supports(case.target, &case.workload).is_ok());
     cases
 }

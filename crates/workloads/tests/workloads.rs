@@ -1,13 +1,16 @@
 //! The workloads do their job on every runtime, natively and at the floor: every item delivered, every
 //! value gathered, no timer early. These tests check behaviour only; speed is the benches' business.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use rosetta_runtimes::{Config, Flavor, RUNTIMES};
 use rosetta_workloads::compare::{alone, paired};
-use rosetta_workloads::report::{Estimates, render};
+use rosetta_workloads::interleave::{Timed, interleaved, rotation};
 use rosetta_workloads::{
     Case, ChannelKind, Error, Floor, Group, QueueShape, Stat, Target, Workload, channels_for, plan,
+    supports,
 };
 
 /// Prepares `case` and runs it `iters` times; a workload that misbehaves fails here.
@@ -20,7 +23,7 @@ fn runs(case: Case, iters: u64) -> Duration {
         .unwrap_or_else(|error| panic!("{case}: {error}"))
 }
 
-/// The toolkit and the native case of `workload` on every runtime.
+/// The toolkit and the native case of `workload` on every runtime, as far as the table admits them.
 fn everywhere(workload: Workload) -> Vec<Case> {
     RUNTIMES
         .iter()
@@ -30,7 +33,21 @@ fn everywhere(workload: Workload) -> Vec<Case> {
                 Case::new(Target::Native(info.id), workload),
             ]
         })
+        .filter(|case| case.supported().is_ok())
         .collect()
+}
+
+/// Runs `case` if the table admits it; else checks that preparing it is refused, as the table says.
+fn runs_as_the_table_says(case: Case, iters: u64) {
+    match case.supported() {
+        Ok(()) => {
+            runs(case, iters);
+        }
+        Err(refused) => match case.bench() {
+            Err(Error::Unsupported { .. }) => {}
+            other => panic!("{case}: the table refuses it ({refused}), preparing gave {other:?}"),
+        },
+    }
 }
 
 /// A small queue shape, quick in a debug build, with uneven shares and a bound that fills.
@@ -94,11 +111,13 @@ fn raw_channels_deliver_every_item_once_on_every_runtime() {
                 for kind in ChannelKind::ALL {
                     let case =
                         Case::new(Target::Native(info.id), Workload::Channel { kind, shape });
-                    if kind.multi_consumer() || consumers == 1 {
-                        runs(case, 2);
-                    } else {
-                        assert!(matches!(case.bench(), Err(Error::Unsupported { .. })));
-                    }
+                    // A single-consumer channel is refused beside several consumers.
+                    assert_eq!(
+                        case.supported().is_ok(),
+                        (kind.multi_consumer() || consumers == 1) && !native_missing(info.id),
+                        "{case}"
+                    );
+                    runs_as_the_table_says(case, 2);
                 }
             }
         }
@@ -111,6 +130,14 @@ fn channels_offered_are_the_ones_users_of_each_runtime_pick() {
     let many = QueueShape::new(4, 4, true);
     for info in RUNTIMES {
         let picked = channels_for(info, &one);
+        if native_missing(info.id) {
+            assert!(
+                picked.is_empty(),
+                "{}: channels without a native baseline",
+                info.id
+            );
+            continue;
+        }
         assert_eq!(
             picked.contains(&ChannelKind::Mpsc),
             info.runtime_crate == "tokio",
@@ -148,9 +175,8 @@ fn loops_create_and_close_on_every_runtime_and_floor() {
                             .to_string()
                             .contains("global runtime: no per-loop cost")
                     );
-                } else {
-                    runs(native, 2);
                 }
+                runs_as_the_table_says(native, 2);
             }
         }
     }
@@ -201,12 +227,81 @@ fn run_in_executor_round_trips_on_every_target() {
     );
 }
 
+/// Whether the runtime `id` has no native baseline at all (the table then refuses every native case).
+fn native_missing(id: &'static str) -> bool {
+    supports(Target::Native(id), &Workload::Gather { tasks: 1 }).is_err()
+}
+
 #[test]
-fn every_runtime_of_the_registry_has_a_native_version() {
+fn the_table_decides_what_prepares_and_what_is_planned() {
+    let shape = small_shape(1, 2, true);
+    let workloads = [
+        Workload::Gather { tasks: 3 },
+        Workload::SpawnAwait { tasks: 3 },
+        Workload::Queue { shape },
+        Workload::QueuePutGet { shape },
+        Workload::Channel {
+            kind: ChannelKind::Mpsc,
+            shape,
+        },
+        Workload::LoopCreate {
+            config: Config::default(),
+        },
+        Workload::LoopClose {
+            config: Config::default(),
+        },
+        Workload::FirstStart,
+        Workload::Sleep {
+            delay: Duration::from_millis(1),
+        },
+        Workload::Stall { stat: Stat::Median },
+        Workload::RunInExecutor,
+    ];
+    let floors = [
+        Floor::JoinAll,
+        Floor::VecDeque,
+        Floor::ExecutorNew,
+        Floor::EpollEventfd,
+        Floor::ThreadSleep,
+        Floor::ThreadTicker,
+        Floor::ThreadHandoff,
+    ];
+    let mut targets: Vec<Target> = floors.map(Target::Floor).to_vec();
     for info in RUNTIMES {
-        runs(
-            Case::new(Target::Native(info.id), Workload::Gather { tasks: 3 }),
-            1,
+        targets.extend([Target::Toolkit(info.id), Target::Native(info.id)]);
+    }
+    let mut admitted = 0;
+    for target in targets {
+        for workload in workloads {
+            let case = Case::new(target, workload);
+            match (supports(target, &workload), case.bench()) {
+                (Ok(()), Ok(_)) => admitted += 1,
+                (Err(Error::Unsupported { .. }), Err(Error::Unsupported { .. })) => {}
+                (table, prepared) => {
+                    panic!("{case}: the table says {table:?}, preparing {prepared:?}")
+                }
+            }
+        }
+    }
+    assert!(
+        admitted > RUNTIMES.len() * 2,
+        "the table admits next to nothing"
+    );
+    // The plan holds nothing the table refuses, and for every runtime it has a native gather exactly
+    // when the table admits one.
+    for group in Group::ALL {
+        for case in plan(group) {
+            assert!(case.supported().is_ok(), "{case} is planned but refused");
+        }
+    }
+    let gathers = plan(Group::Gather);
+    for info in RUNTIMES {
+        let native = Target::Native(info.id);
+        assert_eq!(
+            gathers.iter().any(|case| case.target == native),
+            supports(native, &Workload::Gather { tasks: 1 }).is_ok(),
+            "{}",
+            info.id
         );
     }
 }
@@ -256,7 +351,11 @@ fn every_planned_case_prepares_and_has_a_unique_id() {
     }
     for info in RUNTIMES {
         for group in [Group::Gather, Group::Queue, Group::TimerSleep] {
-            for target in [Target::Toolkit(info.id), Target::Native(info.id)] {
+            let mut targets = vec![Target::Toolkit(info.id)];
+            if !native_missing(info.id) {
+                targets.push(Target::Native(info.id));
+            }
+            for target in targets {
                 assert!(
                     plan(group).iter().any(|case| case.target == target),
                     "{group} misses {target}"
@@ -368,55 +467,73 @@ fn stats_pick_the_median_and_the_worst() {
     assert_eq!(Stat::Worst.of(&mut []), Duration::ZERO);
 }
 
-#[test]
-fn report_reads_criterion_estimates_and_states_the_ratio() {
-    let dir = std::env::temp_dir().join(format!("rosetta-report-{}", std::process::id()));
-    let estimates = Estimates::new(&dir);
-    let gather = Workload::Gather { tasks: 10_000 };
-    let write = |case: Case, slope: Option<f64>, mean: f64| {
-        let path = estimates.path(&case);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let slope = slope.map_or("null".to_owned(), |s| {
-            format!("{{\"point_estimate\": {s}}}")
-        });
-        let json = format!("{{\"mean\": {{\"point_estimate\": {mean}}}, \"slope\": {slope}}}");
-        std::fs::write(path, json).unwrap();
-    };
-    write(
-        Case::new(Target::Toolkit("smol"), gather),
-        Some(1_100.0),
-        5.0,
-    );
-    write(Case::new(Target::Native("smol"), gather), None, 1_000.0);
-    assert_eq!(
-        estimates
-            .time(&Case::new(Target::Toolkit("smol"), gather))
-            .unwrap(),
-        Some(Duration::from_nanos(1_100))
-    );
-    assert_eq!(
-        estimates
-            .time(&Case::new(Target::Toolkit("tokio"), gather))
-            .unwrap(),
-        None
-    );
-    let text = render(&estimates).unwrap();
-    assert!(text.contains("| smol"), "{text}");
-    assert!(text.contains("1.100"), "{text}");
-    assert!(text.contains("global runtime: no per-loop cost"), "{text}");
-    std::fs::remove_dir_all(&dir).unwrap();
+/// A stand-in for a bench that logs each run under its name and takes as long as it is told.
+struct Probe {
+    name: &'static str,
+    log: Rc<RefCell<Vec<&'static str>>>,
+    per_iteration: Duration,
+}
+
+impl Timed for Probe {
+    fn run(&mut self, iters: u64) -> Result<Duration, Error> {
+        self.log.borrow_mut().push(self.name);
+        Ok(self.per_iteration * u32::try_from(iters).unwrap())
+    }
 }
 
 #[test]
 fn paired_comparison_runs_both_cases_in_alternation() {
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let probe = |name, micros| Probe {
+        name,
+        log: Rc::clone(&log),
+        per_iteration: Duration::from_micros(micros),
+    };
+    let result = paired(probe("a", 3), probe("b", 2), 5, 4).unwrap();
+    // One warm-up run of each, then five rounds, the order flipping every round.
+    assert_eq!(
+        *log.borrow(),
+        ["a", "b", "a", "b", "b", "a", "a", "b", "b", "a", "a", "b"]
+    );
+    assert_eq!(result.a.runs, 5);
+    assert_eq!(result.a.median, Duration::from_micros(3), "per iteration");
+    assert_eq!(result.b.median, Duration::from_micros(2));
+    assert!((result.ratio() - 1.5).abs() < 1e-9);
+    log.borrow_mut().clear();
+    alone(probe("c", 1), 3, 2).unwrap();
+    assert_eq!(*log.borrow(), ["c"; 4]);
+    // The real cases pair as the probes do.
     let gather = Workload::Gather { tasks: 10 };
     let toolkit = Case::new(Target::Toolkit("smol"), gather);
     let native = Case::new(Target::Native("smol"), gather);
-    let result = paired(&toolkit, &native, 5, 2).unwrap();
-    assert_eq!(result.rounds, 5);
-    assert!(result.a > Duration::ZERO && result.b > Duration::ZERO);
-    assert!(result.ratio().is_finite());
-    assert!(alone(&toolkit, 3, 2).unwrap() > Duration::ZERO);
-    let refused = Case::new(Target::Native("trio"), gather);
-    assert!(paired(&toolkit, &refused, 1, 1).is_err());
+    let measured = paired(toolkit.bench().unwrap(), native.bench().unwrap(), 3, 2).unwrap();
+    assert!(measured.a.min <= measured.a.median && measured.a.median <= measured.a.max);
+    assert!(measured.b.median > Duration::ZERO);
+}
+
+#[test]
+fn interleaved_rounds_rotate_the_start_and_drop_a_failing_bench() {
+    struct Failing;
+    impl Timed for Failing {
+        fn run(&mut self, _iters: u64) -> Result<Duration, Error> {
+            Err(Error::Wrong("lost an item".into()))
+        }
+    }
+    assert_eq!(rotation(3, 0).collect::<Vec<_>>(), [0, 1, 2]);
+    assert_eq!(rotation(3, 4).collect::<Vec<_>>(), [1, 2, 0]);
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let probe = |name| Probe {
+        name,
+        log: Rc::clone(&log),
+        per_iteration: Duration::from_nanos(10),
+    };
+    let mut benches = [(probe("x"), 1), (probe("y"), 1), (probe("z"), 1)];
+    let times = interleaved(&mut benches, 3);
+    assert_eq!(*log.borrow(), ["x", "y", "z", "y", "z", "x", "z", "x", "y"]);
+    assert!(times.iter().all(|runs| runs.as_ref().unwrap().len() == 3));
+    let mut failing = [(Failing, 1)];
+    assert!(matches!(
+        interleaved(&mut failing, 2)[0],
+        Err(Error::Wrong(_))
+    ));
 }

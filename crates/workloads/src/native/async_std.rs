@@ -6,19 +6,32 @@ use std::time::{Duration, Instant};
 use async_std::task;
 use rosetta_asyncio::Queue;
 
-use super::channel::{Channel, with_channel};
-use crate::toolkit::{consume, produce};
-use crate::{Error, QueueShape, Runner, STALL_PERIOD, STALL_TICKS, Stat, Workload, check};
+use super::channel::{self, Channel, with_channel};
+use super::entry::Native;
+use crate::check;
+use crate::error::Error;
+use crate::job::{NativeTask, Runner};
+use crate::queue::{consume, produce};
+use crate::workload::{ChannelKind, QueueShape, STALL_PERIOD, STALL_TICKS, Stat};
 
-/// Prepares `workload` on async-std's global runtime; there is nothing to create.
-pub(super) fn prepare(workload: Workload) -> Result<Runner, Error> {
+/// The global runtime, as `async-std` in the registry: no loop to create, a one-time start instead.
+pub(super) const GLOBAL: Native = Native {
+    id: "async-std",
+    prepare,
+    create_close: None,
+    first_start: Some(first_start),
+    channels: &[ChannelKind::AsyncChannel, ChannelKind::Flume],
+};
+
+/// Prepares `task` on async-std's global runtime; there is nothing to create.
+fn prepare(job: NativeTask) -> Result<Runner, Error> {
     Ok(Box::new(move |iters| {
-        task::block_on(task::spawn(drive(workload, iters)))
+        task::block_on(task::spawn(drive(job, iters)))
     }))
 }
 
 /// The global runtime's one-time start, in this process: the first spawn, awaited.
-pub(super) fn first_start() -> Result<Duration, Error> {
+fn first_start() -> Result<Duration, Error> {
     let start = Instant::now();
     let value = task::block_on(task::spawn(async { 1_u8 }));
     let elapsed = start.elapsed();
@@ -26,22 +39,17 @@ pub(super) fn first_start() -> Result<Duration, Error> {
     Ok(elapsed)
 }
 
-async fn drive(workload: Workload, iters: u64) -> Result<Duration, Error> {
-    match workload {
-        Workload::Gather { tasks } => gather(tasks, iters).await,
-        Workload::Queue { shape } => queue(shape, iters).await,
-        Workload::Channel { kind, shape } => {
+async fn drive(task: NativeTask, iters: u64) -> Result<Duration, Error> {
+    match task {
+        NativeTask::Gather { tasks } => gather(tasks, iters).await,
+        NativeTask::Queue { shape } => queue(shape, iters).await,
+        NativeTask::Channel { kind, shape } => {
             with_channel!(kind, shape.bound.is_some(), channel(shape, iters))
         }
-        Workload::Sleep { delay } => sleep(delay, iters).await,
-        Workload::CallLater { delay } => call_later(delay, iters).await,
-        Workload::Stall { stat } => stall(stat, iters).await,
-        Workload::RunInExecutor => run_in_executor(iters).await,
-        Workload::SpawnAwait { .. }
-        | Workload::QueuePutGet { .. }
-        | Workload::LoopCreate { .. }
-        | Workload::LoopClose { .. }
-        | Workload::FirstStart => Err(Error::Wrong(format!("{workload:?} does not run as a task"))),
+        NativeTask::Sleep { delay } => sleep(delay, iters).await,
+        NativeTask::CallLater { delay } => call_later(delay, iters).await,
+        NativeTask::Stall { stat } => stall(stat, iters).await,
+        NativeTask::RunInExecutor => run_in_executor(iters).await,
     }
 }
 
@@ -95,29 +103,10 @@ async fn channel<C: Channel>(shape: QueueShape, iters: u64) -> Result<Duration, 
         let start = Instant::now();
         let consumers: Vec<_> = C::receivers(rx, shape.consumers)
             .into_iter()
-            .map(|mut rx| {
-                task::spawn(async move {
-                    let (mut count, mut sum) = (0_u64, 0_u64);
-                    while let Some(item) = C::recv(&mut rx).await {
-                        count += 1;
-                        sum += item;
-                    }
-                    (count, sum)
-                })
-            })
+            .map(|rx| task::spawn(channel::consume::<C>(rx)))
             .collect();
         let producers: Vec<_> = (0..shape.producers)
-            .map(|index| {
-                let (tx, items) = (tx.clone(), shape.share(index));
-                task::spawn(async move {
-                    for item in items {
-                        if !C::send(&tx, item).await {
-                            return false;
-                        }
-                    }
-                    true
-                })
-            })
+            .map(|index| task::spawn(channel::produce::<C>(tx.clone(), shape.share(index))))
             .collect();
         drop(tx);
         for producer in producers {

@@ -7,7 +7,7 @@
 
 use std::future::Future;
 
-use crate::QUEUE_BOUND;
+use crate::workload::QUEUE_BOUND;
 
 /// One channel crate's sending end, receiving end, and their four operations.
 pub(super) trait Channel: 'static {
@@ -28,6 +28,26 @@ pub(super) trait Channel: 'static {
 
     /// Receives the next item, or `None` once every sender is gone and the channel is empty.
     fn recv(rx: &mut Self::Rx) -> impl Future<Output = Option<u64>> + Send + '_;
+}
+
+/// A channel consumer: receives until every sender is gone; returns the count and the sum.
+pub(super) async fn consume<C: Channel>(mut rx: C::Rx) -> (u64, u64) {
+    let (mut count, mut sum) = (0_u64, 0_u64);
+    while let Some(item) = C::recv(&mut rx).await {
+        count += 1;
+        sum += item;
+    }
+    (count, sum)
+}
+
+/// A channel producer: sends its share of the items; `false` if every receiver went away first.
+pub(super) async fn produce<C: Channel>(tx: C::Tx, items: std::ops::Range<u64>) -> bool {
+    for item in items {
+        if !C::send(&tx, item).await {
+            return false;
+        }
+    }
+    true
 }
 
 /// `tokio::sync::mpsc::channel`, bounded.
@@ -137,14 +157,14 @@ impl Channel for Flume {
 macro_rules! with_channel {
     ($kind:expr, $bounded:expr, $run:ident($($args:expr),*)) => {
         match ($kind, $bounded) {
-            ($crate::ChannelKind::Mpsc, true) => $run::<$crate::native::channel::Mpsc>($($args),*).await,
-            ($crate::ChannelKind::Mpsc, false) => {
+            ($crate::workload::ChannelKind::Mpsc, true) => $run::<$crate::native::channel::Mpsc>($($args),*).await,
+            ($crate::workload::ChannelKind::Mpsc, false) => {
                 $run::<$crate::native::channel::MpscUnbounded>($($args),*).await
             }
-            ($crate::ChannelKind::AsyncChannel, _) => {
+            ($crate::workload::ChannelKind::AsyncChannel, _) => {
                 $run::<$crate::native::channel::AsyncChannel>($($args),*).await
             }
-            ($crate::ChannelKind::Flume, _) => $run::<$crate::native::channel::Flume>($($args),*).await,
+            ($crate::workload::ChannelKind::Flume, _) => $run::<$crate::native::channel::Flume>($($args),*).await,
         }
     };
 }

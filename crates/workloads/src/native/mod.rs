@@ -1,62 +1,51 @@
-//! The native baselines: every workload written again directly against each runtime's own API, with no
+//! The native engine: every workload written again directly against each runtime's own API, with no
 //! trait in between, so that the benches can show what the abstraction costs.
 //!
-//! This module and the floors are the only code above the adapters that names runtime crates. The
-//! runtime is chosen by matching the id; a test checks that every id of the registry has its native
-//! version.
+//! This module and the floors are the only code above the adapters that names runtime crates. Each
+//! runtime's module states what it offers as one [`Native`] entry, and [`NATIVES`] lists the entries:
+//! a runtime of the registry without an entry simply has no native baseline, and the table
+//! ([`crate::support`]) says so wherever a native case of it is asked for. To add a native baseline,
+//! write its module and add its entry here.
 
 mod async_std;
 mod channel;
+mod entry;
 mod smol;
 mod tokio;
 
-use crate::{Error, Runner, Target, Workload};
+pub(crate) use entry::{CreateClose, Native};
 
-/// Prepares the native version of `workload` on the runtime `id`.
-pub(crate) fn prepare(id: &'static str, workload: Workload) -> Result<Runner, Error> {
-    // Validate the id against the registry first, so that an unknown id reads the same as anywhere else.
-    rosetta_runtimes::lookup(id)?;
-    let unsupported = |why| Error::Unsupported {
-        target: Target::Native(id).to_string(),
-        workload: workload.group().name(),
-        why,
-    };
-    if let Workload::SpawnAwait { .. } | Workload::QueuePutGet { .. } = workload {
-        return Err(unsupported(
-            "a decomposition of a toolkit workload; its native twins are `gather` and `queue`",
-        ));
-    }
-    if let Workload::Channel { kind, shape } = workload
-        && !kind.multi_consumer()
-        && shape.consumers > 1
-    {
-        return Err(unsupported("the channel has a single consumer"));
-    }
-    match id {
-        "tokio" => tokio::prepare(false, workload),
-        "tokio-mt" => tokio::prepare(true, workload),
-        "smol" => smol::prepare(false, workload),
-        "smol-mt" => smol::prepare(true, workload),
-        "async-std" => match workload {
-            Workload::LoopCreate { .. } | Workload::LoopClose { .. } => {
-                Err(unsupported("global runtime: no per-loop cost"))
-            }
-            Workload::FirstStart => crate::fresh::runner(Target::Native(id)),
-            workload => async_std::prepare(workload),
-        },
-        _ => Err(unsupported("no native version is written for this runtime")),
-    }
+/// Every native baseline, one entry per runtime that has one.
+pub(crate) const NATIVES: &[Native] = &[
+    tokio::CURRENT_THREAD,
+    tokio::MULTI_THREAD,
+    smol::CURRENT_THREAD,
+    smol::MULTI_THREAD,
+    async_std::GLOBAL,
+];
+
+/// The native baseline of the runtime `id`, if one is written.
+pub(crate) fn of(id: &str) -> Option<&'static Native> {
+    NATIVES.iter().find(|native| native.id == id)
 }
 
-/// A global runtime's one-time start, written natively, in this process.
-pub(crate) fn first_start(id: &str) -> Result<std::time::Duration, Error> {
-    match id {
-        "async-std" => async_std::first_start(),
-        _ => Err(Error::Fresh(format!("{id} has no one-time start"))),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// A join error of any runtime, as a workload error.
-fn task_failed(error: impl std::fmt::Display) -> Error {
-    Error::Task(error.to_string())
+    #[test]
+    fn every_native_baseline_is_of_a_runtime_of_the_registry_once() {
+        for (index, native) in NATIVES.iter().enumerate() {
+            assert!(
+                rosetta_runtimes::lookup(native.id).is_ok(),
+                "{} is not in the registry",
+                native.id
+            );
+            assert!(
+                NATIVES[..index].iter().all(|seen| seen.id != native.id),
+                "{} has two native baselines",
+                native.id
+            );
+        }
+    }
 }

@@ -10,42 +10,49 @@ use rosetta_asyncio::Queue;
 use rosetta_runtimes::Config;
 use smol::{Executor, Timer};
 
-use super::channel::{Channel, with_channel};
-use crate::toolkit::{consume, produce};
-use crate::{Error, QueueShape, Runner, STALL_PERIOD, STALL_TICKS, Stat, Target, Workload, check};
+use super::channel::{self, Channel, with_channel};
+use super::entry::Native;
+use crate::check;
+use crate::error::Error;
+use crate::job::{NativeTask, Runner};
+use crate::queue::{consume, produce};
+use crate::workload::{ChannelKind, QueueShape, STALL_PERIOD, STALL_TICKS, Stat};
 
 /// A smol executor shared by the tasks that spawn on it.
 type Ex = Arc<Executor<'static>>;
 
-/// Prepares `workload` on a smol executor run by the calling thread, or by N threads when
-/// `multi_thread`.
-pub(super) fn prepare(multi_thread: bool, workload: Workload) -> Result<Runner, Error> {
-    match workload {
-        Workload::LoopCreate { config } => Ok(Box::new(move |iters| {
-            create_close(multi_thread, &config, iters).map(|(create, _)| create)
-        })),
-        Workload::LoopClose { config } => Ok(Box::new(move |iters| {
-            create_close(multi_thread, &config, iters).map(|(_, close)| close)
-        })),
-        Workload::FirstStart => Err(Error::Unsupported {
-            target: Target::Native(if multi_thread { "smol-mt" } else { "smol" }).to_string(),
-            workload: workload.group().name(),
-            why: "a smol executor is created per loop; its start is `loop_create`",
-        }),
-        workload if multi_thread => {
-            let pool = Pool::start(Config::default().workers_or_default())?;
-            Ok(Box::new(move |iters| {
-                let ex = Arc::clone(&pool.ex);
-                smol::block_on(pool.ex.spawn(drive(ex, workload, iters)))
-            }))
-        }
-        workload => {
-            let ex: Ex = Arc::new(Executor::new());
-            Ok(Box::new(move |iters| {
-                let task = ex.spawn(drive(Arc::clone(&ex), workload, iters));
-                smol::block_on(ex.run(task))
-            }))
-        }
+/// An executor run by the calling thread, as `smol` in the registry.
+pub(super) const CURRENT_THREAD: Native = Native {
+    id: "smol",
+    prepare: |task| prepare(false, task),
+    create_close: Some(|config, iters| create_close(false, config, iters)),
+    first_start: None,
+    channels: &[ChannelKind::AsyncChannel, ChannelKind::Flume],
+};
+
+/// An executor run by N threads, as `smol-mt` in the registry.
+pub(super) const MULTI_THREAD: Native = Native {
+    id: "smol-mt",
+    prepare: |task| prepare(true, task),
+    create_close: Some(|config, iters| create_close(true, config, iters)),
+    first_start: None,
+    channels: &[ChannelKind::AsyncChannel, ChannelKind::Flume],
+};
+
+/// Prepares `task` on a smol executor run by the calling thread, or by N threads when `multi_thread`.
+fn prepare(multi_thread: bool, task: NativeTask) -> Result<Runner, Error> {
+    if multi_thread {
+        let pool = Pool::start(Config::default().workers_or_default())?;
+        Ok(Box::new(move |iters| {
+            let ex = Arc::clone(&pool.ex);
+            smol::block_on(pool.ex.spawn(drive(ex, task, iters)))
+        }))
+    } else {
+        let ex: Ex = Arc::new(Executor::new());
+        Ok(Box::new(move |iters| {
+            let task = ex.spawn(drive(Arc::clone(&ex), task, iters));
+            smol::block_on(ex.run(task))
+        }))
     }
 }
 
@@ -113,22 +120,17 @@ fn create_close(
     Ok((create, close))
 }
 
-async fn drive(ex: Ex, workload: Workload, iters: u64) -> Result<Duration, Error> {
-    match workload {
-        Workload::Gather { tasks } => gather(ex, tasks, iters).await,
-        Workload::Queue { shape } => queue(ex, shape, iters).await,
-        Workload::Channel { kind, shape } => {
+async fn drive(ex: Ex, task: NativeTask, iters: u64) -> Result<Duration, Error> {
+    match task {
+        NativeTask::Gather { tasks } => gather(ex, tasks, iters).await,
+        NativeTask::Queue { shape } => queue(ex, shape, iters).await,
+        NativeTask::Channel { kind, shape } => {
             with_channel!(kind, shape.bound.is_some(), channel(ex, shape, iters))
         }
-        Workload::Sleep { delay } => sleep(ex, delay, iters).await,
-        Workload::CallLater { delay } => call_later(delay, iters).await,
-        Workload::Stall { stat } => stall(ex, stat, iters).await,
-        Workload::RunInExecutor => run_in_executor(iters).await,
-        Workload::SpawnAwait { .. }
-        | Workload::QueuePutGet { .. }
-        | Workload::LoopCreate { .. }
-        | Workload::LoopClose { .. }
-        | Workload::FirstStart => Err(Error::Wrong(format!("{workload:?} does not run as a task"))),
+        NativeTask::Sleep { delay } => sleep(ex, delay, iters).await,
+        NativeTask::CallLater { delay } => call_later(delay, iters).await,
+        NativeTask::Stall { stat } => stall(ex, stat, iters).await,
+        NativeTask::RunInExecutor => run_in_executor(iters).await,
     }
 }
 
@@ -182,29 +184,10 @@ async fn channel<C: Channel>(ex: Ex, shape: QueueShape, iters: u64) -> Result<Du
         let start = Instant::now();
         let consumers: Vec<_> = C::receivers(rx, shape.consumers)
             .into_iter()
-            .map(|mut rx| {
-                ex.spawn(async move {
-                    let (mut count, mut sum) = (0_u64, 0_u64);
-                    while let Some(item) = C::recv(&mut rx).await {
-                        count += 1;
-                        sum += item;
-                    }
-                    (count, sum)
-                })
-            })
+            .map(|rx| ex.spawn(channel::consume::<C>(rx)))
             .collect();
         let producers: Vec<_> = (0..shape.producers)
-            .map(|index| {
-                let (tx, items) = (tx.clone(), shape.share(index));
-                ex.spawn(async move {
-                    for item in items {
-                        if !C::send(&tx, item).await {
-                            return false;
-                        }
-                    }
-                    true
-                })
-            })
+            .map(|index| ex.spawn(channel::produce::<C>(tx.clone(), shape.share(index))))
             .collect();
         drop(tx);
         for producer in producers {

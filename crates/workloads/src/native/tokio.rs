@@ -7,33 +7,48 @@ use rosetta_asyncio::Queue;
 use rosetta_runtimes::Config;
 use tokio::runtime::{Builder, Runtime};
 
-use super::channel::{Channel, with_channel};
-use super::task_failed;
-use crate::toolkit::{consume, produce};
-use crate::{Error, QueueShape, Runner, STALL_PERIOD, STALL_TICKS, Stat, Target, Workload, check};
+use super::channel::{self, Channel, with_channel};
+use super::entry::Native;
+use super::entry::task_failed;
+use crate::check;
+use crate::error::Error;
+use crate::job::{NativeTask, Runner};
+use crate::queue::{consume, produce};
+use crate::workload::{ChannelKind, QueueShape, STALL_PERIOD, STALL_TICKS, Stat};
 
-/// Prepares `workload` on a tokio runtime: `current_thread`, or `multi_thread` when `multi_thread`.
-pub(super) fn prepare(multi_thread: bool, workload: Workload) -> Result<Runner, Error> {
-    match workload {
-        Workload::LoopCreate { config } => Ok(Box::new(move |iters| {
-            create_close(multi_thread, &config, iters).map(|(create, _)| create)
-        })),
-        Workload::LoopClose { config } => Ok(Box::new(move |iters| {
-            create_close(multi_thread, &config, iters).map(|(_, close)| close)
-        })),
-        Workload::FirstStart => Err(Error::Unsupported {
-            target: Target::Native(if multi_thread { "tokio-mt" } else { "tokio" }).to_string(),
-            workload: workload.group().name(),
-            why: "tokio has no global runtime: every loop pays its own start",
-        }),
-        workload => {
-            let rt = build(multi_thread, &Config::default())?;
-            Ok(Box::new(move |iters| {
-                rt.block_on(async { tokio::spawn(drive(workload, iters)).await })
-                    .map_err(task_failed)?
-            }))
-        }
-    }
+/// The current-thread runtime, as `tokio` in the registry.
+pub(super) const CURRENT_THREAD: Native = Native {
+    id: "tokio",
+    prepare: |task| prepare(false, task),
+    create_close: Some(|config, iters| create_close(false, config, iters)),
+    first_start: None,
+    channels: &[
+        ChannelKind::Mpsc,
+        ChannelKind::AsyncChannel,
+        ChannelKind::Flume,
+    ],
+};
+
+/// The multi-thread runtime, as `tokio-mt` in the registry.
+pub(super) const MULTI_THREAD: Native = Native {
+    id: "tokio-mt",
+    prepare: |task| prepare(true, task),
+    create_close: Some(|config, iters| create_close(true, config, iters)),
+    first_start: None,
+    channels: &[
+        ChannelKind::Mpsc,
+        ChannelKind::AsyncChannel,
+        ChannelKind::Flume,
+    ],
+};
+
+/// Prepares `task` on a tokio runtime: `current_thread`, or `multi_thread` when `multi_thread`.
+fn prepare(multi_thread: bool, task: NativeTask) -> Result<Runner, Error> {
+    let rt = build(multi_thread, &Config::default())?;
+    Ok(Box::new(move |iters| {
+        rt.block_on(async { tokio::spawn(drive(task, iters)).await })
+            .map_err(task_failed)?
+    }))
 }
 
 /// The runtime a tokio user builds: the timer enabled, as the adapter does.
@@ -66,22 +81,17 @@ fn create_close(
     Ok((create, close))
 }
 
-async fn drive(workload: Workload, iters: u64) -> Result<Duration, Error> {
-    match workload {
-        Workload::Gather { tasks } => gather(tasks, iters).await,
-        Workload::Queue { shape } => queue(shape, iters).await,
-        Workload::Channel { kind, shape } => {
+async fn drive(task: NativeTask, iters: u64) -> Result<Duration, Error> {
+    match task {
+        NativeTask::Gather { tasks } => gather(tasks, iters).await,
+        NativeTask::Queue { shape } => queue(shape, iters).await,
+        NativeTask::Channel { kind, shape } => {
             with_channel!(kind, shape.bound.is_some(), channel(shape, iters))
         }
-        Workload::Sleep { delay } => sleep(delay, iters).await,
-        Workload::CallLater { delay } => call_later(delay, iters).await,
-        Workload::Stall { stat } => stall(stat, iters).await,
-        Workload::RunInExecutor => run_in_executor(iters).await,
-        Workload::SpawnAwait { .. }
-        | Workload::QueuePutGet { .. }
-        | Workload::LoopCreate { .. }
-        | Workload::LoopClose { .. }
-        | Workload::FirstStart => Err(Error::Wrong(format!("{workload:?} does not run as a task"))),
+        NativeTask::Sleep { delay } => sleep(delay, iters).await,
+        NativeTask::CallLater { delay } => call_later(delay, iters).await,
+        NativeTask::Stall { stat } => stall(stat, iters).await,
+        NativeTask::RunInExecutor => run_in_executor(iters).await,
     }
 }
 
@@ -135,29 +145,10 @@ async fn channel<C: Channel>(shape: QueueShape, iters: u64) -> Result<Duration, 
         let start = Instant::now();
         let consumers: Vec<_> = C::receivers(rx, shape.consumers)
             .into_iter()
-            .map(|mut rx| {
-                tokio::spawn(async move {
-                    let (mut count, mut sum) = (0_u64, 0_u64);
-                    while let Some(item) = C::recv(&mut rx).await {
-                        count += 1;
-                        sum += item;
-                    }
-                    (count, sum)
-                })
-            })
+            .map(|rx| tokio::spawn(channel::consume::<C>(rx)))
             .collect();
         let producers: Vec<_> = (0..shape.producers)
-            .map(|index| {
-                let (tx, items) = (tx.clone(), shape.share(index));
-                tokio::spawn(async move {
-                    for item in items {
-                        if !C::send(&tx, item).await {
-                            return false;
-                        }
-                    }
-                    true
-                })
-            })
+            .map(|index| tokio::spawn(channel::produce::<C>(tx.clone(), shape.share(index))))
             .collect();
         drop(tx);
         for producer in producers {
