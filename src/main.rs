@@ -199,6 +199,7 @@ mod tests {
         "--sizes",
         "--items",
         "--rounds",
+        "--repeat",
         "--timeout",
         "--skip",
         "matrix",
@@ -287,6 +288,7 @@ mod tests {
                 );
                 assert!(args.items.is_none_or(|n| (1..=10_000_000).contains(&n)));
                 assert!(args.rounds.is_none_or(|n| (1..=1000).contains(&n)));
+                assert!(args.repeat.is_none_or(|n| (1..=10).contains(&n)));
                 let timeout = args.timeout.map(Duration::try_from_secs_f64);
                 assert!(timeout.is_none_or(|t| t.is_ok_and(|t| t <= Duration::from_secs(3600))));
             }
@@ -386,7 +388,7 @@ mod tests {
 
         #[test]
         fn random_compare_arguments_never_panic_and_what_is_accepted_is_bounded(
-            flags in options(&["--runtimes", "--scenarios", "--sizes", "--items", "--rounds", "--timeout", "--skip"]),
+            flags in options(&["--runtimes", "--scenarios", "--sizes", "--items", "--rounds", "--repeat", "--timeout", "--skip"]),
             rest in proptest::collection::vec(word(), 0..3),
         ) {
             let line: Vec<String> = flags.into_iter().chain(rest).collect();

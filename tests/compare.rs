@@ -44,7 +44,7 @@ fn small(out: &std::path::Path) -> Vec<String> {
 fn bad_arguments_exit_with_2_and_say_what_is_valid() {
     let out = out_dir("bad-arguments");
     let out = out.display().to_string();
-    let cases: [(&[&str], &[&str]); 11] = [
+    let cases: [(&[&str], &[&str]); 12] = [
         (
             &["--runtimes", "tokoi"],
             &["tokoi", "tokio", "smol-mt", "async-std"],
@@ -62,6 +62,7 @@ fn bad_arguments_exit_with_2_and_say_what_is_valid() {
         (&["--sizes", "0"], &["--sizes", "positive integer"]),
         (&["--items", "many"], &["--items", "many"]),
         (&["--rounds", "0"], &["--rounds", "positive integer"]),
+        (&["--repeat", "11"], &["--repeat", "at most 10"]),
         (&["--timeout", "-1"], &["--timeout", "positive number"]),
         (
             &["--skip", "everything"],
@@ -196,6 +197,34 @@ fn quick_json_on_two_runtimes_has_every_expected_key() {
 }
 
 #[test]
+fn repeated_measurements_report_how_many_ratios_agree_and_still_succeed() {
+    let out = out_dir("repeat");
+    let assert = rosetta()
+        .args(small(&out))
+        .args([
+            "--repeat", "2", "--skip", "matrix", "--skip", "python", "--json",
+        ])
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("stdout is JSON");
+    let repro = &json["reproducibility"];
+    assert_eq!(repro["measurements"], 2, "{repro}");
+    let ratios = repro["ratios"].as_array().expect("ratios is an array");
+    // Two runtimes, neither global, and Python left out: every figure has a ratio.
+    let figures = json["figures"].as_array().expect("figures").len();
+    assert_eq!(ratios.len(), figures, "{repro}");
+    for ratio in ratios {
+        assert_eq!(ratio["ratios"].as_array().map(Vec::len), Some(2), "{ratio}");
+        assert!(ratio["agrees"].is_boolean(), "{ratio}");
+    }
+    let spreads = json["spreads"].as_array().expect("spreads is an array");
+    assert_eq!(spreads.len(), figures, "a spread per runtime figure");
+    let report = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(report.contains("Reproducibility: "), "{report}");
+}
+
+#[test]
 fn the_tables_and_matrix_keep_their_shape() {
     let out = out_dir("tables");
     let output = rosetta()
@@ -211,6 +240,13 @@ fn the_tables_and_matrix_keep_their_shape() {
     settings.add_filter(r"\d+(\.\d+)? (ns|µs|ms|s)\b", "[time]");
     settings.add_filter(r"\d+(\.\d+)? ?[kMG]?/s", "[rate]");
     settings.add_filter(r"×\d+\.\d+", "×[ratio]");
+    // A figure's spread, and whether it is bimodal, are the machine's doing: one shape for all.
+    settings.add_filter(r"±[\d.]+ %|bimodal", "[spread]");
+    settings.add_filter(
+        r" \(\d+ runs\) or (×)?\[(time|rate|ratio)\] \(\d+ runs\)",
+        "",
+    );
+    settings.add_filter(r"\nBimodal \(runs in two clusters[^\n]*\n", "");
     settings.add_filter(r"Wrote .*", "Wrote [files]");
     // Column widths follow the redacted numbers' real widths.
     settings.add_filter(r"─+", "─");

@@ -24,5 +24,5 @@ pub mod tables;
 pub mod units;
 
 pub use overhead::OverheadArgs;
-pub use results::{Results, Status, Workload};
+pub use results::{COMPARED, Heading, Results, Status, Workload};
 pub use run::{CompareArgs, CompareError};

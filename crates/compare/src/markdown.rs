@@ -2,8 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::results::{PythonRun, Results, Workload};
+use crate::results::{COMPARED, Figure, Heading, PythonRun, Results, Workload};
 use crate::tables::{self, Rows};
+use crate::units;
 
 /// Where a report is written, which decides its links.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,10 +74,24 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
         out,
         "Each figure is the median of repeated runs, interleaved across runtimes; *× best runtime* \
          divides by the fastest runtime's median, *× asyncio* by CPython asyncio's. Lower is better \
-         for every time; lateness is the time past the deadline. How each is measured: \
-         [methodology]({docs}methodology.md).\n"
+         for every time; lateness is the time past the deadline. *Spread* is half the interquartile \
+         range of the runs over their median (±5 %: the middle half of the runs lies within about \
+         5 % of the median); a figure whose runs fall into two clusters is *bimodal*, and shows both \
+         clusters with how many runs fell in each, in place of a median. How each is measured, and \
+         how far the figures repeat: [methodology]({docs}methodology.md).\n"
     );
-    for workload in Workload::ALL {
+    if let Some(line) = tables::bimodal_note(results) {
+        let _ = writeln!(out, "{line}\n");
+    }
+    if let Some(repro) = &results.reproducibility {
+        let _ = writeln!(out, "{}\n", tables::reproducibility_line(repro));
+        let rows = tables::disagreeing(results, repro);
+        if !rows.rows.is_empty() {
+            let _ = writeln!(out, "The ratios that did not agree:\n");
+            table(&mut out, &rows);
+        }
+    }
+    for workload in COMPARED {
         let rows = tables::workload(results, workload);
         if rows.rows.is_empty() {
             continue;
@@ -201,29 +216,25 @@ pub fn headline(results: &Results) -> String {
             },
         ];
         let figure = |workload: Workload, param: &str| results.figure(workload, param, runner);
+        let time = |workload: Workload, param: &str| {
+            figure(workload, param).map_or("-".to_owned(), |f| marked(results, f, units::time))
+        };
         if let Some(n) = &gather {
-            row.push(
-                figure(Workload::Gather, n)
-                    .map_or("-".to_owned(), |f| crate::units::time(f.median_ns)),
-            );
+            row.push(time(Workload::Gather, n));
         }
         if let Some(shape) = &queue {
-            row.push(
-                figure(Workload::Queue, shape)
-                    .and_then(|f| f.per_second())
-                    .map_or("-".to_owned(), crate::units::rate),
-            );
+            row.push(figure(Workload::Queue, shape).map_or("-".to_owned(), |f| {
+                let items = f.elements.unwrap_or(0) as f64;
+                marked(results, f, |ns| units::rate(items * 1e9 / ns))
+            }));
         }
-        row.push(match figure(Workload::LoopCreate, "default") {
-            _ if results.is_global(runner) => "global: none".to_owned(),
-            Some(f) => crate::units::time(f.median_ns),
-            None => "-".to_owned(),
+        row.push(if results.is_global(runner) {
+            "global: none".to_owned()
+        } else {
+            time(Workload::LoopCreate, "default")
         });
         if let Some(delay) = &timer {
-            row.push(
-                figure(Workload::TimerSleep, delay)
-                    .map_or("-".to_owned(), |f| crate::units::time(f.median_ns)),
-            );
+            row.push(time(Workload::TimerSleep, delay));
         }
         rows.push(row);
     }
@@ -231,7 +242,8 @@ pub fn headline(results: &Results) -> String {
     let _ = writeln!(
         out,
         "*Scenarios passing*: CPython's output, or a difference the scenario documents. Figures are \
-         medians: times, lower is better; the queue's items per second, higher is better. Measured by `{}` on {} ({} cores), {}. Every figure, the charts \
+         medians (a bimodal figure shows both its modes, marked): times, lower is better; the \
+         queue's items per second, higher is better. Measured by `{}` on {} ({} cores), {}. Every figure, the charts \
          and the versions: [docs/results.md](docs/results.md).\n",
         results.generated_by, results.machine.cpu, results.machine.cores, results.generated_at
     );
@@ -240,6 +252,21 @@ pub fn headline(results: &Results) -> String {
         "![gather latency vs N, every runtime and CPython](docs/results/gather.svg)"
     );
     out
+}
+
+/// A headline cell: the median through `format`, or for a bimodal figure both modes, marked so:
+/// `1.05 µs or 6.4 µs (bimodal, 9:6 runs)`.
+fn marked(results: &Results, figure: &Figure, format: impl Fn(f64) -> String) -> String {
+    match results.spread_of(figure).and_then(|spread| spread.modes) {
+        Some(modes) => format!(
+            "{} or {} (bimodal, {}:{} runs)",
+            format(modes.low.median_ns),
+            format(modes.high.median_ns),
+            modes.low.runs,
+            modes.high.runs
+        ),
+        None => format(figure.median_ns),
+    }
 }
 
 /// `preferred` if `workload` was measured at it, else its largest numeric parameter.

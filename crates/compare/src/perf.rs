@@ -11,13 +11,13 @@
 use std::time::Duration;
 
 use rosetta_runtimes::{Config, RuntimeInfo};
-use rosetta_workloads::interleave::{Summary, interleaved};
+use rosetta_workloads::interleave::{Rounds, Summary, settled};
 use rosetta_workloads::{
     Bench, GATHER_SIZES, QUEUE_BOUND, QUEUE_ITEMS, QUEUE_PAIRS, QueueShape, Stat, TIMER_DELAYS,
     Target,
 };
 
-use crate::results::{Figure, Workload};
+use crate::results::{Figure, Spread, Workload};
 
 /// What to measure, and how long.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,14 +30,21 @@ pub struct PerfPlan {
     pub queue_items: u64,
     /// Timer delays.
     pub timer_delays: Vec<Duration>,
-    /// Runs per runtime, the median taken over them.
+    /// Runs per runtime, the median taken over them: the least; a wide figure gets more.
     pub rounds: u32,
+    /// Rounds per block, each block on freshly created runtimes.
+    pub block: u32,
+    /// The most runs per runtime a case gets while its figures are wide.
+    pub max_rounds: u32,
+    /// No further block of a case starts once it has taken this long.
+    pub case_budget: Duration,
     /// About how long one run lasts (iterations are added to reach it).
     pub run_target: Duration,
 }
 
 impl PerfPlan {
-    /// The default plan, the sizes of `cargo bench`: about 40 s on two cores.
+    /// The default plan, the sizes of `cargo bench`: about 30 s on two cores when every figure is
+    /// tight, at most about 100 s when all are wide.
     pub fn full() -> Self {
         PerfPlan {
             gather_sizes: GATHER_SIZES.to_vec(),
@@ -45,6 +52,9 @@ impl PerfPlan {
             queue_items: QUEUE_ITEMS,
             timer_delays: TIMER_DELAYS.to_vec(),
             rounds: 15,
+            block: 5,
+            max_rounds: 45,
+            case_budget: Duration::from_secs(5),
             run_target: Duration::from_millis(20),
         }
     }
@@ -56,8 +66,23 @@ impl PerfPlan {
             queue_pairs: vec![1, 16],
             queue_items: 20_000,
             timer_delays: vec![Duration::from_millis(1)],
-            rounds: 5,
+            rounds: 6,
+            block: 3,
+            max_rounds: 15,
+            case_budget: Duration::from_millis(600),
             run_target: Duration::from_millis(4),
+        }
+    }
+
+    /// The rounds [`measure`] runs: [`PerfPlan::rounds`] at least, [`PerfPlan::max_rounds`] at most
+    /// (never fewer than the least).
+    pub fn bounds(&self) -> Rounds {
+        let base = self.rounds.max(1) as usize;
+        Rounds {
+            base,
+            block: self.block.max(1) as usize,
+            max: (self.max_rounds as usize).max(base),
+            budget: self.case_budget,
         }
     }
 
@@ -144,6 +169,8 @@ pub struct Case {
 pub struct Measured {
     /// The figures, in the runtimes' order.
     pub figures: Vec<Figure>,
+    /// How each figure's runs spread, in the same order.
+    pub spreads: Vec<Spread>,
     /// What failed, naming the workload and runtime.
     pub problems: Vec<String>,
 }
@@ -151,34 +178,46 @@ pub struct Measured {
 /// Measures `case` on every runtime of `runtimes`, runs interleaved; see the [module docs](self).
 pub fn measure(case: &Case, runtimes: &[&'static RuntimeInfo], plan: &PerfPlan) -> Measured {
     let mut measured = Measured::default();
-    let what = |id: &str| format!("{} {} on {id}", case.workload.id(), case.param);
-    // Prepare every runtime's bench, and find how many iterations make a run of about the target.
+    let what = |id: &str| format!("{} {} on {id}", case.workload.name(), case.param);
+    // Prepare every runtime's bench once, to find how many iterations make a run of about the
+    // target; the rounds run on fresh ones.
     let mut ids: Vec<&'static str> = Vec::new();
-    let mut benches: Vec<(Bench, u64)> = Vec::new();
+    let mut iters: Vec<u64> = Vec::new();
     for runtime in runtimes {
-        let prepared = Bench::new(Target::Toolkit(runtime.id), case.run)
-            .and_then(|mut bench| calibrate(&mut bench, plan.run_target).map(|n| (bench, n)));
-        match prepared {
-            Ok(prepared) => {
+        let calibrated = Bench::new(Target::Toolkit(runtime.id), case.run)
+            .and_then(|mut bench| calibrate(&mut bench, plan.run_target));
+        match calibrated {
+            Ok(n) => {
                 ids.push(runtime.id);
-                benches.push(prepared);
+                iters.push(n);
             }
             Err(error) => measured
                 .problems
                 .push(format!("{}: {error}", what(runtime.id))),
         }
     }
-    let rounds = plan.rounds.max(1) as usize;
-    for (id, runs) in ids.into_iter().zip(interleaved(&mut benches, rounds)) {
-        match runs.map(|runs| Summary::of(&runs)) {
-            Ok(Some(summary)) => measured.figures.push(Figure::new(
-                case.workload,
-                &case.param,
-                id,
-                &summary,
-                case.elements,
-            )),
-            Ok(None) => {}
+    let prepare = |index: usize| Bench::new(Target::Toolkit(ids[index]), case.run);
+    let times = settled(prepare, &iters, plan.bounds());
+    for (id, runs) in ids.iter().zip(times) {
+        match runs {
+            Ok(runs) => {
+                if let Some(summary) = Summary::of(&runs) {
+                    measured.figures.push(Figure::new(
+                        case.workload,
+                        &case.param,
+                        id,
+                        &summary,
+                        case.elements,
+                    ));
+                    measured.spreads.push(Spread::new(
+                        case.workload,
+                        &case.param,
+                        id,
+                        &summary,
+                        &runs,
+                    ));
+                }
+            }
             Err(error) => measured.problems.push(format!("{}: {error}", what(id))),
         }
     }
@@ -211,15 +250,21 @@ mod tests {
     fn every_plan_covers_every_workload_once_per_parameter() {
         for plan in [PerfPlan::full(), PerfPlan::quick()] {
             let cases = plan.cases();
-            for workload in Workload::ALL {
+            for workload in crate::results::COMPARED {
                 assert!(
                     cases.iter().any(|case| case.workload == workload),
                     "{workload:?}"
                 );
             }
-            let mut keys: Vec<(Workload, &str)> = cases
+            // And nothing the report does not list.
+            assert!(
+                cases
+                    .iter()
+                    .all(|case| crate::results::COMPARED.contains(&case.workload))
+            );
+            let mut keys: Vec<(&str, &str)> = cases
                 .iter()
-                .map(|case| (case.workload, case.param.as_str()))
+                .map(|case| (case.workload.name(), case.param.as_str()))
                 .collect();
             let all = keys.len();
             keys.sort_unstable();
@@ -232,6 +277,7 @@ mod tests {
     fn measuring_gives_one_figure_per_runtime_with_min_le_median_le_max() {
         let plan = PerfPlan {
             rounds: 3,
+            max_rounds: 6,
             run_target: Duration::from_millis(1),
             ..PerfPlan::quick()
         };
@@ -242,9 +288,35 @@ mod tests {
         assert_eq!(measured.figures.len(), runtimes.len());
         for (figure, runtime) in measured.figures.iter().zip(&runtimes) {
             assert_eq!(figure.runner, runtime.id);
-            assert_eq!(figure.runs, 3);
+            assert!(
+                (3..=plan.max_rounds).contains(&figure.runs),
+                "{}",
+                figure.runs
+            );
             assert!(figure.min_ns <= figure.median_ns && figure.median_ns <= figure.max_ns);
             assert!(figure.min_ns > 0.0);
         }
+        for (spread, figure) in measured.spreads.iter().zip(&measured.figures) {
+            assert_eq!(
+                (spread.workload, &spread.runner),
+                (figure.workload, &figure.runner)
+            );
+            assert_eq!(spread.runs_ns.len() as u32, figure.runs);
+            assert!(figure.min_ns <= spread.q1_ns && spread.q1_ns <= figure.median_ns);
+            assert!(figure.median_ns <= spread.q3_ns && spread.q3_ns <= figure.max_ns);
+        }
+    }
+
+    #[test]
+    fn the_rounds_never_exceed_the_bound_nor_fall_below_the_least() {
+        let plan = PerfPlan {
+            rounds: 20,
+            max_rounds: 5,
+            ..PerfPlan::quick()
+        };
+        let bounds = plan.bounds();
+        assert_eq!((bounds.base, bounds.max), (20, 20));
+        let quick = PerfPlan::quick().bounds();
+        assert!(quick.base <= quick.max && quick.block <= quick.base);
     }
 }

@@ -31,6 +31,13 @@ pub struct Results {
     pub matrix: Vec<Cell>,
     /// Every measured figure: runtimes first, then the Python loops.
     pub figures: Vec<Figure>,
+    /// How the runs of each runtime's figure spread, and which are bimodal (Python's baseline keeps
+    /// only its median and extremes, so it has none).
+    #[serde(default)]
+    pub spreads: Vec<Spread>,
+    /// With `--repeat N`: how far the N measurements agreed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproducibility: Option<Reproducibility>,
     /// Python's part of the run: what ran, or why nothing did.
     pub python: PythonRun,
     /// Measurements that failed (a workload that lost an item, a runtime that could not start), each
@@ -157,63 +164,30 @@ pub enum Against {
     OwnChecks,
 }
 
-/// A headline workload: one of the bench groups (`rosetta_workloads::Group`, see [`Workload::group`])
-/// that `rosetta compare` measures, under the group's name; the group says its id and whether it is
-/// lateness, this type only what the comparison shows of it (its title, its place in the report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Workload {
-    /// Spawn N no-op tasks and gather them; `param` is N. Time per gather.
-    Gather,
-    /// Items through the toolkit `Queue` (put, get, task_done, join); `param` is `PxC-bounded`.
-    /// Time per run of `elements` items.
-    Queue,
-    /// Create a loop; `param` is `default`. Time per create.
-    LoopCreate,
-    /// Close a loop; `param` is `default`. Time per close.
-    LoopClose,
-    /// How late a gather of three `sleep(d)` completes; `param` is `1ms` or `10ms`.
-    TimerSleep,
-    /// How late a `call_later(d)` callback runs; `param` is `1ms` or `10ms`.
-    TimerCallLater,
-    /// A ticker's lateness beside a task that blocks its thread 1 ms at a time; `param` is `median`
-    /// or `worst` tick.
-    BlockingStall,
+/// A headline workload: a bench group (`rosetta_workloads::Group`), the one type for it; [`Heading`]
+/// adds what the comparison shows of it, and [`COMPARED`] lists those `rosetta compare` measures, in
+/// report order. In JSON and file names it is the group's name (`gather`, `loop_create`...).
+pub type Workload = rosetta_workloads::Group;
+
+/// The workloads `rosetta compare` measures, in report order (`run_in_executor` is the benches' only).
+pub const COMPARED: [Workload; 7] = [
+    Workload::Gather,
+    Workload::Queue,
+    Workload::LoopCreate,
+    Workload::LoopClose,
+    Workload::TimerSleep,
+    Workload::TimerCallLater,
+    Workload::BlockingStall,
+];
+
+/// What the comparison shows of a workload beside its id ([`Workload::name`]): a heading.
+pub trait Heading {
+    /// A heading for tables and charts.
+    fn title(self) -> &'static str;
 }
 
-impl Workload {
-    /// Every workload, in report order.
-    pub const ALL: [Workload; 7] = [
-        Workload::Gather,
-        Workload::Queue,
-        Workload::LoopCreate,
-        Workload::LoopClose,
-        Workload::TimerSleep,
-        Workload::TimerCallLater,
-        Workload::BlockingStall,
-    ];
-
-    /// The bench group this workload is measured as, which says its id and whether it is lateness.
-    pub fn group(self) -> rosetta_workloads::Group {
-        use rosetta_workloads::Group;
-        match self {
-            Workload::Gather => Group::Gather,
-            Workload::Queue => Group::Queue,
-            Workload::LoopCreate => Group::LoopCreate,
-            Workload::LoopClose => Group::LoopClose,
-            Workload::TimerSleep => Group::TimerSleep,
-            Workload::TimerCallLater => Group::TimerCallLater,
-            Workload::BlockingStall => Group::BlockingStall,
-        }
-    }
-
-    /// The id used in JSON and file names: the bench group's name.
-    pub fn id(self) -> &'static str {
-        self.group().name()
-    }
-
-    /// A heading for tables and charts.
-    pub fn title(self) -> &'static str {
+impl Heading for Workload {
+    fn title(self) -> &'static str {
         match self {
             Workload::Gather => "gather latency (N no-op tasks)",
             Workload::Queue => "queue throughput (Queue, put/get/task_done/join)",
@@ -222,13 +196,33 @@ impl Workload {
             Workload::TimerSleep => "timer lateness: gather of three sleep(d)",
             Workload::TimerCallLater => "timer lateness: call_later(d)",
             Workload::BlockingStall => "blocking stall: 1 ms ticker beside a task blocking 1 ms",
+            Workload::RunInExecutor => "run_in_executor round trip",
         }
     }
+}
 
-    /// Whether the figure is a time past a deadline (lower is better, and zero is the floor) rather
-    /// than the duration of some work.
-    pub fn is_lateness(self) -> bool {
-        self.group().is_lateness()
+/// A [`Workload`] in JSON: its group's name.
+mod workload_id {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    use super::Workload;
+
+    pub(super) fn serialize<S: Serializer>(workload: &Workload, out: S) -> Result<S::Ok, S::Error> {
+        out.serialize_str(workload.name())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(input: D) -> Result<Workload, D::Error> {
+        let name = String::deserialize(input)?;
+        Workload::ALL
+            .into_iter()
+            .find(|workload| workload.name() == name)
+            .ok_or_else(|| {
+                let valid: Vec<&str> = Workload::ALL.iter().map(|w| w.name()).collect();
+                D::Error::custom(format!(
+                    "unknown workload `{name}`, valid are {}",
+                    valid.join(", ")
+                ))
+            })
     }
 }
 
@@ -241,6 +235,7 @@ pub const PYTHON_UVLOOP: &str = "python-uvloop";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Figure {
     /// The workload.
+    #[serde(with = "workload_id")]
     pub workload: Workload,
     /// Its parameter: N for gather, `PxC-bounded` for queue, `1ms` for timers, `median`/`worst` for
     /// the stall, `default` for loops.
@@ -291,6 +286,182 @@ impl Figure {
     pub fn is_python(&self) -> bool {
         self.runner.starts_with("python-")
     }
+}
+
+/// How the runs behind one figure spread: its quartiles, its relative spread, its two modes when it
+/// has two, and every run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    /// The figure's workload.
+    #[serde(with = "workload_id")]
+    pub workload: Workload,
+    /// The figure's parameter.
+    pub param: String,
+    /// The figure's runner.
+    pub runner: String,
+    /// The first quartile of the runs, per iteration.
+    pub q1_ns: f64,
+    /// The third quartile.
+    pub q3_ns: f64,
+    /// The interquartile range over the median: 0.05 when the middle half of the runs lies within
+    /// 5 % of the median's size.
+    pub relative: f64,
+    /// The two clusters the runs fall into, when they fall into two: then the median is whichever
+    /// held the middle run, and the table shows both.
+    pub modes: Option<Modes>,
+    /// Every run's time per iteration, in round order.
+    pub runs_ns: Vec<f64>,
+}
+
+/// The two modes of a bimodal figure.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Modes {
+    /// The faster cluster.
+    pub low: ModeFigure,
+    /// The slower cluster.
+    pub high: ModeFigure,
+}
+
+/// One cluster of a bimodal figure's runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ModeFigure {
+    /// The median of its runs, per iteration.
+    pub median_ns: f64,
+    /// How many runs fell in it.
+    pub runs: u32,
+}
+
+fn ns(time: std::time::Duration) -> f64 {
+    time.as_secs_f64() * 1e9
+}
+
+impl Spread {
+    /// The spread of `workload` at `param` on `runner`, from its runs (per iteration, in round order)
+    /// and their summary.
+    pub fn new(
+        workload: Workload,
+        param: &str,
+        runner: &str,
+        summary: &rosetta_workloads::interleave::Summary,
+        runs: &[std::time::Duration],
+    ) -> Self {
+        let mode = |mode: rosetta_workloads::interleave::Mode| ModeFigure {
+            median_ns: ns(mode.median),
+            runs: mode.runs,
+        };
+        Spread {
+            workload,
+            param: param.to_owned(),
+            runner: runner.to_owned(),
+            q1_ns: ns(summary.q1),
+            q3_ns: ns(summary.q3),
+            relative: summary.relative_spread(),
+            modes: summary.modes.map(|modes| Modes {
+                low: mode(modes.low),
+                high: mode(modes.high),
+            }),
+            runs_ns: runs.iter().copied().map(ns).collect(),
+        }
+    }
+}
+
+/// How far `--repeat N` measurements agreed: each runtime's *× best runtime* ratio in every one of
+/// them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reproducibility {
+    /// How many measurements, N.
+    pub measurements: u32,
+    /// The agreement asked of a ratio: every measurement's within this fraction of the median of
+    /// the N (0.1: ±10 %).
+    pub tolerance: f64,
+    /// Every ratio, in report order.
+    pub ratios: Vec<RatioRuns>,
+}
+
+/// One *× best runtime* ratio across the measurements of `--repeat`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RatioRuns {
+    /// The workload.
+    #[serde(with = "workload_id")]
+    pub workload: Workload,
+    /// Its parameter.
+    pub param: String,
+    /// The runtime.
+    pub runner: String,
+    /// The ratio in each measurement, in order; `None` where it was not measured.
+    pub ratios: Vec<Option<f64>>,
+    /// Whether every measurement gave it, each within the tolerance of their median.
+    pub agrees: bool,
+}
+
+impl Reproducibility {
+    /// The agreement of the ratios of every measurement in `runs` (at least one), the first the
+    /// reported one: a ratio per runtime figure of the first, its workload not one a global runtime's
+    /// loops make meaningless.
+    pub fn of(runs: &[Results], tolerance: f64) -> Option<Reproducibility> {
+        let first = runs.first()?;
+        let ratios = first
+            .figures
+            .iter()
+            .filter(|figure| !figure.is_python())
+            .filter_map(|figure| {
+                first.ratio_to_best(figure)?;
+                let ratios: Vec<Option<f64>> = runs
+                    .iter()
+                    .map(|run| {
+                        let same = run.figure(figure.workload, &figure.param, &figure.runner)?;
+                        run.ratio_to_best(same)
+                    })
+                    .collect();
+                Some(RatioRuns {
+                    workload: figure.workload,
+                    param: figure.param.clone(),
+                    runner: figure.runner.clone(),
+                    agrees: agree(&ratios, tolerance),
+                    ratios,
+                })
+            })
+            .collect();
+        Some(Reproducibility {
+            measurements: u32::try_from(runs.len()).unwrap_or(u32::MAX),
+            tolerance,
+            ratios,
+        })
+    }
+
+    /// How many ratios agree.
+    pub fn agreeing(&self) -> usize {
+        self.ratios.iter().filter(|ratio| ratio.agrees).count()
+    }
+}
+
+/// Whether every value is present and within `tolerance` (a fraction) of the median of them all.
+///
+/// ```
+/// use rosetta_compare::results::agree;
+///
+/// assert!(agree(&[Some(1.0), Some(1.05), Some(0.97)], 0.1));
+/// assert!(!agree(&[Some(1.05), Some(6.43), Some(7.0)], 0.1));
+/// assert!(!agree(&[Some(1.0), None], 0.1));
+/// ```
+pub fn agree(values: &[Option<f64>], tolerance: f64) -> bool {
+    let Some(mut values) = values.iter().copied().collect::<Option<Vec<f64>>>() else {
+        return false;
+    };
+    if values.is_empty() {
+        return false;
+    }
+    values.sort_unstable_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    let median = if values.len() % 2 == 0 {
+        (values[middle - 1] + values[middle]) / 2.0
+    } else {
+        values[middle]
+    };
+    median > 0.0
+        && values
+            .iter()
+            .all(|value| (value - median).abs() <= tolerance * median)
 }
 
 /// Python's part of a run.
@@ -363,8 +534,158 @@ impl Results {
             .any(|rt| rt.id == runner && rt.flavor == global)
     }
 
+    /// How the runs of `figure` spread, when they were kept.
+    pub fn spread_of(&self, figure: &Figure) -> Option<&Spread> {
+        self.spreads.iter().find(|spread| {
+            spread.workload == figure.workload
+                && spread.param == figure.param
+                && spread.runner == figure.runner
+        })
+    }
+
+    /// Whether `figure` is a loop create or close on a global runtime: no yardstick for the others.
+    pub fn is_global_loop(&self, figure: &Figure) -> bool {
+        matches!(figure.workload, Workload::LoopCreate | Workload::LoopClose)
+            && self.is_global(&figure.runner)
+    }
+
+    /// The fastest runtime's median of `workload` at `param`: what *× best runtime* divides by
+    /// (Python's loops and a global runtime's loops left out).
+    pub fn best_runtime(&self, workload: Workload, param: &str) -> Option<f64> {
+        self.figures_of(workload)
+            .filter(|figure| figure.param == param)
+            .filter(|figure| !figure.is_python() && !self.is_global_loop(figure))
+            .map(|figure| figure.median_ns)
+            .filter(|median| *median > 0.0)
+            .min_by(f64::total_cmp)
+    }
+
+    /// `figure`'s median over [`Results::best_runtime`]; `None` for a global runtime's loops, or with
+    /// nothing to divide by.
+    pub fn ratio_to_best(&self, figure: &Figure) -> Option<f64> {
+        if self.is_global_loop(figure) || figure.median_ns.is_nan() || figure.median_ns <= 0.0 {
+            return None;
+        }
+        Some(figure.median_ns / self.best_runtime(figure.workload, &figure.param)?)
+    }
+
     /// Whether any cell failed or timed out.
     pub fn any_failure(&self) -> bool {
         self.matrix.iter().any(|cell| cell.status.is_failure())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded() -> Results {
+        let mut results: Results =
+            serde_json::from_str(include_str!("../tests/fixtures/results.json")).expect("fixture");
+        results.reproducibility = None;
+        results
+    }
+
+    fn scale(results: &mut Results, workload: Workload, param: &str, runner: &str, by: f64) {
+        let figure = results
+            .figures
+            .iter_mut()
+            .find(|f| f.workload == workload && f.param == param && f.runner == runner)
+            .expect("a figure of the fixture");
+        figure.median_ns *= by;
+    }
+
+    fn disagreeing(repro: &Reproducibility) -> Vec<(Workload, &str, &str)> {
+        repro
+            .ratios
+            .iter()
+            .filter(|ratio| !ratio.agrees)
+            .map(|ratio| (ratio.workload, ratio.param.as_str(), ratio.runner.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn the_agreement_counts_every_runtime_ratio_and_names_those_that_moved() {
+        let first = recorded();
+        // Runtime figures, less async-std's two global loops: Python's ratios are not counted.
+        let counted = first
+            .figures
+            .iter()
+            .filter(|f| !f.is_python() && !first.is_global_loop(f))
+            .count();
+        let same = Reproducibility::of(&[first.clone(), first.clone()], 0.1).expect("runs");
+        assert_eq!((same.agreeing(), same.ratios.len()), (counted, counted));
+        assert_eq!(same.measurements, 2);
+
+        let mut second = first.clone();
+        // smol-mt's 16×16 queue from ×4.7 to ×1.05 of the best: disagrees.
+        scale(
+            &mut second,
+            Workload::Queue,
+            "16x16-bounded",
+            "smol-mt",
+            1.05 / 4.68,
+        );
+        // async-std's gather of 1 by 5 %: still within ±10 %.
+        scale(&mut second, Workload::Gather, "1", "async-std", 1.05);
+        // The best runtime of gather 100 (tokio) 30 % slower: its own ratio stays ×1, the others'
+        // fall by a quarter.
+        scale(&mut second, Workload::Gather, "100", "tokio", 1.3);
+        let mut third = first.clone();
+        third
+            .figures
+            .retain(|f| !(f.workload == Workload::LoopCreate && f.runner == "smol-mt"));
+        let repro = Reproducibility::of(&[first, second, third], 0.1).expect("runs");
+        assert_eq!(repro.measurements, 3);
+        assert_eq!(
+            disagreeing(&repro),
+            [
+                (Workload::Gather, "100", "smol-mt"),
+                (Workload::Gather, "100", "async-std"),
+                (Workload::Queue, "16x16-bounded", "smol-mt"),
+                (Workload::LoopCreate, "default", "smol-mt"),
+            ]
+        );
+        assert_eq!(repro.agreeing(), counted - 4);
+    }
+
+    #[test]
+    fn a_workload_is_written_as_its_group_name_and_an_unknown_one_is_named() {
+        for workload in Workload::ALL {
+            let json = serde_json::to_string(&RatioRuns {
+                workload,
+                param: "1".to_owned(),
+                runner: "tokio".to_owned(),
+                ratios: vec![Some(1.0)],
+                agrees: true,
+            })
+            .expect("serializes");
+            assert!(
+                json.contains(&format!("\"workload\":\"{}\"", workload.name())),
+                "{json}"
+            );
+            let back: RatioRuns = serde_json::from_str(&json).expect("reads back");
+            assert_eq!(back.workload, workload);
+        }
+        let error = serde_json::from_str::<RatioRuns>(
+            r#"{"workload":"gathr","param":"1","runner":"tokio","ratios":[],"agrees":true}"#,
+        )
+        .expect_err("no such workload");
+        assert!(
+            error
+                .to_string()
+                .contains("unknown workload `gathr`, valid are gather, queue")
+        );
+    }
+
+    #[test]
+    fn one_measurement_agrees_with_itself_and_none_is_no_report() {
+        let results = recorded();
+        let repro = Reproducibility::of(std::slice::from_ref(&results), 0.1).expect("one run");
+        assert_eq!(repro.agreeing(), repro.ratios.len());
+        assert_eq!(Reproducibility::of(&[], 0.1), None);
+        assert!(!agree(&[], 0.1));
+        assert!(agree(&[Some(2.0), Some(2.2)], 0.1));
+        assert!(!agree(&[Some(2.0), Some(2.5)], 0.1));
     }
 }

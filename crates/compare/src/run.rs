@@ -12,7 +12,7 @@ use rosetta_scenarios::ScenarioInfo;
 use crate::markdown::{self, Place};
 use crate::matrix::{self, MatrixOptions, References};
 use crate::perf::{self, PerfPlan};
-use crate::results::{Mode, PythonRun, Results, SCHEMA, Workload};
+use crate::results::{COMPARED, Heading, Mode, PythonRun, Reproducibility, Results, SCHEMA};
 use crate::{charts, machine, python, tables};
 
 /// The arguments of `rosetta compare`.
@@ -43,9 +43,15 @@ pub struct CompareArgs {
     /// Items through the queue per run, from 1 to 10000000 [default: 100000; quick: 20000].
     #[arg(long, value_name = "N", value_parser = |text: &str| parse_positive(text, MAX_ITEMS), allow_hyphen_values = true)]
     pub items: Option<u64>,
-    /// Runs per runtime for each figure, from 1 to 1000 [default: 15; quick: 5].
+    /// Runs per runtime for each figure, from 1 to 1000 [default: 15; quick: 6]; a figure whose runs
+    /// spread wide gets more, up to three times as many [default: 45; quick: 15].
     #[arg(long, value_name = "N", value_parser = |text: &str| parse_positive(text, MAX_ROUNDS), allow_hyphen_values = true)]
     pub rounds: Option<u64>,
+    /// Measure the workloads N times, from 1 to 10, and report how many "× best runtime" ratios agree
+    /// within ±10 % across the N, naming those that do not; the figures shown are the first
+    /// measurement's [default: 1].
+    #[arg(long, value_name = "N", value_parser = |text: &str| parse_positive(text, MAX_REPEAT), allow_hyphen_values = true)]
+    pub repeat: Option<u64>,
     /// Seconds one run of a scenario may take before the watchdog stops it, more than 0 and at most 3600
     /// [default: 60].
     #[arg(long, value_name = "SECS", value_parser = parse_seconds, allow_hyphen_values = true)]
@@ -76,6 +82,10 @@ const MAX_SIZE: u64 = 1_000_000;
 const MAX_ITEMS: u64 = 10_000_000;
 /// The most rounds per figure.
 const MAX_ROUNDS: u64 = 1000;
+/// The most measurements `--repeat` runs.
+const MAX_REPEAT: u64 = 10;
+/// How far a ratio may stray from the median of its repeated measurements and still agree: ±10 %.
+pub const AGREEMENT: f64 = 0.10;
 /// The longest a scenario run may take, in seconds: an hour.
 const MAX_TIMEOUT: f64 = 3600.0;
 
@@ -147,6 +157,7 @@ struct Plan {
     matrix: MatrixOptions,
     python_budget: f64,
     mode: Mode,
+    repeat: usize,
 }
 
 impl CompareArgs {
@@ -179,6 +190,7 @@ impl CompareArgs {
         }
         if let Some(rounds) = self.rounds {
             perf.rounds = u32::try_from(rounds).unwrap_or(u32::MAX);
+            perf.max_rounds = perf.rounds.saturating_mul(3);
         }
         let out = self.out.clone().unwrap_or_else(default_out);
         writable(&out).map_err(|error| CompareError::Out {
@@ -198,6 +210,7 @@ impl CompareArgs {
             },
             python_budget: if self.quick { 0.05 } else { 0.4 },
             mode: if self.quick { Mode::Quick } else { Mode::Full },
+            repeat: usize::try_from(self.repeat.unwrap_or(1)).unwrap_or(1),
         })
     }
 }
@@ -269,8 +282,11 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         plan.scenarios.len() * plan.runtimes.len()
     } else {
         0
-    } + if do_perf { cases.len() } else { 0 }
-        + usize::from(do_python);
+    } + if do_perf {
+        cases.len() * plan.repeat
+    } else {
+        0
+    } + usize::from(do_python);
     let progress = progress_bar(steps as u64);
 
     let mut matrix_cells = Vec::new();
@@ -290,17 +306,37 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         }
     }
 
-    let mut figures = Vec::new();
-    let mut problems = Vec::new();
+    // The measurements: the first is reported, the others only say how far it can be trusted.
+    let mut measurements: Vec<perf::Measured> = Vec::new();
     if do_perf {
-        for case in &cases {
-            progress.set_message(format!("measuring {} {}", case.workload.id(), case.param));
-            let measured = perf::measure(case, &plan.runtimes, &plan.perf);
-            figures.extend(measured.figures);
-            problems.extend(measured.problems);
-            progress.inc(1);
+        for repeat in 0..plan.repeat {
+            let mut measured = perf::Measured::default();
+            for case in &cases {
+                let of = if plan.repeat > 1 {
+                    format!(" ({} of {})", repeat + 1, plan.repeat)
+                } else {
+                    String::new()
+                };
+                progress.set_message(format!(
+                    "measuring {} {}{of}",
+                    case.workload.name(),
+                    case.param
+                ));
+                let one = perf::measure(case, &plan.runtimes, &plan.perf);
+                measured.figures.extend(one.figures);
+                measured.spreads.extend(one.spreads);
+                measured.problems.extend(one.problems);
+                progress.inc(1);
+            }
+            measurements.push(measured);
         }
     }
+    let mut measurements = measurements.into_iter();
+    let first = measurements.next().unwrap_or_default();
+    let again: Vec<perf::Measured> = measurements.collect();
+    let mut figures = first.figures;
+    let spreads = first.spreads;
+    let problems = first.problems;
 
     let python_version = rosetta_harness::python::version();
     let (python_run, uvloop) = if do_python {
@@ -331,12 +367,12 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
     progress.finish_and_clear();
 
     let ids: Vec<&str> = plan.runtimes.iter().map(|rt| rt.id).collect();
-    Results {
+    let mut results = Results {
         schema: SCHEMA,
         generated_by: command,
         generated_at,
         mode: plan.mode,
-        elapsed_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        elapsed_s: 0.0,
         machine: machine::machine(),
         versions: machine::versions(python_version, uvloop),
         runtimes: machine::runtime_entries(&ids),
@@ -347,9 +383,22 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         },
         matrix: matrix_cells,
         figures,
+        spreads,
+        reproducibility: None,
         python: python_run,
         problems,
+    };
+    if !again.is_empty() {
+        let mut runs = vec![results.clone()];
+        runs.extend(again.into_iter().map(|measured| Results {
+            figures: measured.figures,
+            spreads: measured.spreads,
+            ..results.clone()
+        }));
+        results.reproducibility = Reproducibility::of(&runs, AGREEMENT);
     }
+    results.elapsed_s = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+    results
 }
 
 /// A progress bar on stderr; where stderr is not a terminal, indicatif draws nothing.
@@ -378,7 +427,7 @@ pub fn terminal(results: &Results) -> String {
             out.push('\n');
         }
     }
-    for workload in Workload::ALL {
+    for workload in COMPARED {
         let rows = tables::workload(results, workload);
         if rows.rows.is_empty() {
             continue;
@@ -388,6 +437,21 @@ pub fn terminal(results: &Results) -> String {
         out.push('\n');
         out.push_str(&rows.to_terminal());
         out.push('\n');
+    }
+    if let Some(line) = tables::bimodal_note(results) {
+        out.push('\n');
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if let Some(repro) = &results.reproducibility {
+        out.push('\n');
+        out.push_str(&tables::reproducibility_line(repro));
+        out.push('\n');
+        let rows = tables::disagreeing(results, repro);
+        if !rows.rows.is_empty() {
+            out.push_str(&rows.to_terminal());
+            out.push('\n');
+        }
     }
     for problem in &results.problems {
         out.push_str(&format!("measurement failed: {problem}\n"));

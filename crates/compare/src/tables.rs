@@ -3,7 +3,7 @@
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-use crate::results::{Figure, PYTHON_ASYNCIO, Results, Status, Workload};
+use crate::results::{Figure, Modes, PYTHON_ASYNCIO, Reproducibility, Results, Status, Workload};
 use crate::units;
 
 /// A table: a header and its rows.
@@ -112,8 +112,10 @@ pub fn matrix_notes(results: &Results) -> Rows {
     }
 }
 
-/// The figures of `workload`: a row per parameter and runner, with the median, the range, the rate
-/// (for throughput workloads), and the ratios to the best runtime and to CPython's asyncio.
+/// The figures of `workload`: a row per parameter and runner, with the median, the spread of the
+/// runs, the range, the rate (for throughput workloads), and the ratios to the best runtime and to
+/// CPython's asyncio. A bimodal figure shows both modes, and how many runs fell in each, wherever a
+/// median would stand.
 pub fn workload(results: &Results, workload: Workload) -> Rows {
     let throughput = results.figures_of(workload).any(|f| f.elements.is_some());
     let mut header: Vec<String> = vec![
@@ -125,6 +127,7 @@ pub fn workload(results: &Results, workload: Workload) -> Rows {
             "median"
         }
         .to_owned(),
+        "spread".to_owned(),
         "min … max".to_owned(),
     ];
     if throughput {
@@ -139,27 +142,22 @@ pub fn workload(results: &Results, workload: Workload) -> Rows {
             .into_iter()
             .filter_map(|runner| results.figure(workload, param, runner))
             .collect();
-        let global_loop = |figure: &Figure| {
-            matches!(workload, Workload::LoopCreate | Workload::LoopClose)
-                && results.is_global(&figure.runner)
-        };
-        let best = figures
-            .iter()
-            .filter(|figure| !figure.is_python() && !global_loop(figure))
-            .map(|figure| figure.median_ns)
-            .fold(f64::INFINITY, f64::min);
+        let best = results.best_runtime(workload, param);
         let asyncio = results
             .figure(workload, param, PYTHON_ASYNCIO)
             .map(|figure| figure.median_ns);
         for figure in figures {
+            let global_loop = results.is_global_loop(figure);
             let mut label = runner_label(results, &figure.runner);
-            if global_loop(figure) {
+            if global_loop {
                 label.push_str(" [global runtime: no per-loop cost]");
             }
+            let modes = results.spread_of(figure).and_then(|spread| spread.modes);
             let mut row = vec![
                 param.to_owned(),
                 label,
-                units::time(figure.median_ns),
+                shown(figure, modes, units::time),
+                spread(results, figure),
                 format!(
                     "{} … {}",
                     units::time(figure.min_ns),
@@ -167,17 +165,118 @@ pub fn workload(results: &Results, workload: Workload) -> Rows {
                 ),
             ];
             if throughput {
-                row.push(figure.per_second().map_or("-".to_owned(), units::rate));
+                row.push(figure.elements.map_or("-".to_owned(), |elements| {
+                    shown(figure, modes, |ns| units::rate(elements as f64 * 1e9 / ns))
+                }));
             }
-            if global_loop(figure) {
+            if global_loop {
                 row.extend(["-".to_owned(), "-".to_owned()]);
             } else {
-                row.push(units::ratio(figure.median_ns, best));
-                row.push(asyncio.map_or("-".to_owned(), |py| units::ratio(figure.median_ns, py)));
+                let over = |reference: Option<f64>| {
+                    reference.map_or("-".to_owned(), |reference| {
+                        shown(figure, modes, |ns| units::ratio(ns, reference))
+                    })
+                };
+                row.push(over(best));
+                row.push(over(asyncio));
             }
             rows.push(row);
         }
     }
+    Rows { header, rows }
+}
+
+/// `figure`'s median through `format`, or, for a bimodal one, both modes with their runs:
+/// `1.05 µs (9 runs) or 6.4 µs (6 runs)`.
+pub fn shown(figure: &Figure, modes: Option<Modes>, format: impl Fn(f64) -> String) -> String {
+    match modes {
+        Some(Modes { low, high }) => format!(
+            "{} ({} runs) or {} ({} runs)",
+            format(low.median_ns),
+            low.runs,
+            format(high.median_ns),
+            high.runs
+        ),
+        None => format(figure.median_ns),
+    }
+}
+
+/// The spread column: the interquartile range as a share of the median (`±4 %` is half the range
+/// over the median), `bimodal` for a bimodal figure, `-` where the runs were not kept.
+fn spread(results: &Results, figure: &Figure) -> String {
+    match results.spread_of(figure) {
+        Some(spread) if spread.modes.is_some() => "bimodal".to_owned(),
+        Some(spread) => format!("±{} %", units::percent(spread.relative * 50.0)),
+        None => "-".to_owned(),
+    }
+}
+
+/// A line naming the bimodal figures, or `None` when there is none.
+pub fn bimodal_note(results: &Results) -> Option<String> {
+    let bimodal: Vec<String> = results
+        .spreads
+        .iter()
+        .filter(|spread| spread.modes.is_some())
+        .map(|spread| {
+            format!(
+                "{} {} on {}",
+                spread.workload.name(),
+                spread.param,
+                spread.runner
+            )
+        })
+        .collect();
+    (!bimodal.is_empty()).then(|| {
+        format!(
+            "Bimodal (runs in two clusters, both shown; a median of them would be luck): {}.",
+            bimodal.join(", ")
+        )
+    })
+}
+
+/// The reproducibility line: how many *× best runtime* ratios agreed across the measurements.
+pub fn reproducibility_line(repro: &Reproducibility) -> String {
+    format!(
+        "Reproducibility: {} of {} \"× best runtime\" ratios agree within ±{} % across {} \
+         measurements (each within ±{} % of their median).",
+        repro.agreeing(),
+        repro.ratios.len(),
+        units::plain(repro.tolerance * 100.0),
+        repro.measurements,
+        units::plain(repro.tolerance * 100.0),
+    )
+}
+
+/// The ratios that did not agree: a row each, with its value in every measurement and whether the
+/// reported figure is bimodal.
+pub fn disagreeing(results: &Results, repro: &Reproducibility) -> Rows {
+    let mut header: Vec<String> = ["workload", "param", "runtime"].map(str::to_owned).to_vec();
+    header.extend((1..=repro.measurements).map(|n| format!("run {n}")));
+    header.push("first run's spread".to_owned());
+    let rows = repro
+        .ratios
+        .iter()
+        .filter(|ratio| !ratio.agrees)
+        .map(|ratio| {
+            let mut row = vec![
+                ratio.workload.name().to_owned(),
+                ratio.param.clone(),
+                ratio.runner.clone(),
+            ];
+            row.extend(
+                ratio
+                    .ratios
+                    .iter()
+                    .map(|value| value.map_or("-".to_owned(), |value| units::ratio(value, 1.0))),
+            );
+            row.push(
+                results
+                    .figure(ratio.workload, &ratio.param, &ratio.runner)
+                    .map_or("-".to_owned(), |figure| spread(results, figure)),
+            );
+            row
+        })
+        .collect();
     Rows { header, rows }
 }
 
@@ -201,6 +300,7 @@ fn param_heading(workload: Workload) -> &'static str {
         Workload::LoopCreate | Workload::LoopClose => "config",
         Workload::TimerSleep | Workload::TimerCallLater => "delay",
         Workload::BlockingStall => "tick",
+        Workload::RunInExecutor => "round trip",
     }
 }
 

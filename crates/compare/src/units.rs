@@ -8,7 +8,11 @@ pub fn plain(value: f64) -> String {
         return format!("{value}");
     }
     let magnitude = value.abs().log10().floor() as i32;
-    let decimals = (2 - magnitude).clamp(0, 9) as usize;
+    trimmed(value, (2 - magnitude).clamp(0, 9) as usize)
+}
+
+/// `value` to `decimals` decimals, trailing zeros (and a trailing point) dropped.
+fn trimmed(value: f64, decimals: usize) -> String {
     let text = format!("{value:.decimals$}");
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_owned()
@@ -60,6 +64,19 @@ pub fn ratio(value: f64, reference: f64) -> String {
     }
     let decimals = (1 - ratio.log10().floor() as i32).clamp(2, 9) as usize;
     format!("×{ratio:.decimals$}")
+}
+
+/// A percentage to two significant digits, whole from ten up: `16`, `5.1`, `0.78`; `-` for what is
+/// not a number.
+pub fn percent(value: f64) -> String {
+    if !value.is_finite() {
+        return "-".to_owned();
+    }
+    if value == 0.0 {
+        return "0".to_owned();
+    }
+    let magnitude = value.abs().log10().floor() as i32;
+    trimmed(value, (1 - magnitude).clamp(0, 9) as usize)
 }
 
 /// A ratio to three decimals, where a per cent matters (an overhead against its 5 % target): `1.049`;
@@ -118,6 +135,16 @@ mod tests {
                 (1_000.0, "1k"),
                 (10_000.0, "10k"),
                 (1e6, "1M"),
+            ],
+        );
+        check(
+            percent,
+            &[
+                (16.2, "16"),
+                (5.11, "5.1"),
+                (0.778, "0.78"),
+                (0.0, "0"),
+                (f64::NAN, "-"),
             ],
         );
         check(

@@ -101,6 +101,8 @@ pub enum ChartError {
 /// #     scenarios: vec![],
 /// #     matrix: vec![],
 /// #     figures: vec![],
+/// #     spreads: vec![],
+/// #     reproducibility: None,
 /// #     python: PythonRun::Skipped { why: "no python3".into() },
 /// #     problems: vec![],
 /// # };
@@ -172,7 +174,10 @@ pub fn file_of(workload: Workload) -> Option<&'static str> {
         Workload::Queue => Some(QUEUE_SVG),
         Workload::LoopCreate => Some(LOOPS_SVG),
         Workload::TimerSleep => Some(TIMERS_SVG),
-        Workload::LoopClose | Workload::TimerCallLater | Workload::BlockingStall => None,
+        Workload::LoopClose
+        | Workload::TimerCallLater
+        | Workload::BlockingStall
+        | Workload::RunInExecutor => None,
     }
 }
 
@@ -189,7 +194,7 @@ mod tests {
     use super::model::Lineup;
     use super::testing::{TempDir, figure, registry, results, synthetic, texts, write};
     use super::*;
-    use crate::results::{Figure, PYTHON_ASYNCIO};
+    use crate::results::{Figure, Heading, PYTHON_ASYNCIO};
 
     #[test]
     fn every_chart_is_an_svg_naming_every_runner() {

@@ -1,7 +1,7 @@
 //! Which figures each chart shows: the data selection from [`Results`] into a [`Chart`], one function
 //! per chart, leaving out every value that its axis cannot show.
 
-use crate::results::{Figure, Results, Workload};
+use crate::results::{Figure, Heading, Results, Workload};
 use crate::units;
 
 use super::axis::positive;

@@ -62,6 +62,8 @@ pub(super) fn results(runtimes: &[&str], figures: Vec<Figure>) -> Results {
         scenarios: Vec::new(),
         matrix: Vec::new(),
         figures,
+        spreads: Vec::new(),
+        reproducibility: None,
         python: PythonRun::Ran {
             loops: vec!["asyncio".to_owned()],
             skipped: Vec::new(),

@@ -148,13 +148,17 @@ fn estimate(dir: &Path, case: &Case) -> Result<Option<Timing>, OverheadError> {
         upper_bound: centre,
     });
     // criterion's estimate, as the same summary an interleaved or paired run gives: its centre, and
-    // its 95 % interval as the spread.
+    // its 95 % interval as the spread (extremes and quartiles alike: criterion keeps no runs' times
+    // to find modes in).
     let time = |ns: f64| Duration::from_secs_f64(ns.max(0.0) / 1e9);
     let summary = Summary {
         median: time(centre),
         min: time(interval.lower_bound),
         max: time(interval.upper_bound),
+        q1: time(interval.lower_bound),
+        q3: time(interval.upper_bound),
         runs,
+        modes: None,
     };
     Ok(Some(Timing::new(case, &summary)))
 }

@@ -493,7 +493,7 @@ fn python_anchors(data: &Overhead) -> Rows {
         }
     }
     for (workload, param) in points {
-        let mut row = vec![workload.id().to_owned(), param.to_owned()];
+        let mut row = vec![workload.name().to_owned(), param.to_owned()];
         for runner in &loops {
             let figure = data.python.iter().find(|figure| {
                 figure.workload == workload && figure.param == param && figure.runner == *runner
@@ -501,7 +501,7 @@ fn python_anchors(data: &Overhead) -> Rows {
             row.push(shown(figure.map(|figure| figure.median_ns)));
         }
         for info in RUNTIMES {
-            let time = rust_case(info, workload.group(), param).and_then(|case| data.time(&case));
+            let time = rust_case(info, workload, param).and_then(|case| data.time(&case));
             row.push(time.map_or_else(|| "-".to_owned(), units::time));
         }
         out.rows.push(row);
