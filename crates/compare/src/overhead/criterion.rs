@@ -8,7 +8,7 @@ use rosetta_workloads::interleave::Summary;
 use rosetta_workloads::{Case, Group, plan};
 use serde::Deserialize;
 
-use super::{Overhead, OverheadError, PYTHON_BASELINE, SCHEMA, Timing};
+use super::model::{Overhead, OverheadError, PYTHON_BASELINE, SCHEMA, Timing};
 
 /// Where criterion writes its output: `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else the
 /// repository's `target/criterion`, as criterion itself decides.

@@ -7,7 +7,7 @@ use rosetta_workloads::{
     Workload as Run, channels_for, plan,
 };
 
-use super::{BLOCK_BEGIN, BLOCK_END, OVERHEAD_TARGET, Overhead, QUEUE_TARGET, TIMER_TARGET};
+use super::model::{BLOCK_BEGIN, BLOCK_END, OVERHEAD_TARGET, Overhead, QUEUE_TARGET, TIMER_TARGET};
 use crate::markdown;
 use crate::results::{PYTHON_ASYNCIO, PYTHON_UVLOOP};
 use crate::tables::Rows;
