@@ -58,7 +58,8 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 ///
 /// # The bounds generic code relies on
 ///
-/// Streams, halves, listeners and files are `Unpin + Send + 'static`; streams and halves are
+/// Streams, halves, listeners and files are `Unpin + Send + 'static` (listeners `Sync` too: an accept
+/// loop borrows its listener across an `.await`); streams and halves are
 /// [`AsyncRead`]/[`AsyncWrite`]; every future this trait returns is `Send`. Generic code (the toolkit's
 /// streams, the scenarios, the workloads) asks for nothing more: no `Sync`, no `Clone`, no borrowed
 /// buffer held by the runtime across an `.await`. That is what lets a completion-based runtime join.
@@ -98,7 +99,7 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 /// ```
 pub trait Io: crate::Runtime {
     /// A listening TCP socket.
-    type TcpListener: Unpin + Send + 'static;
+    type TcpListener: Unpin + Send + Sync + 'static;
 
     /// A connected TCP stream: both directions.
     type TcpStream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
