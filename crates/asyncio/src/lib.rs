@@ -15,7 +15,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
-pub use rosetta_rt::{JoinError, Runtime};
+pub use rosetta_rt::{Io, JoinError, Runtime};
 
 pub mod agen;
 pub mod callbacks;
