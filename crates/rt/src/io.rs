@@ -75,11 +75,14 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 /// away completes into the adapter, so the "dropped read loses nothing" promise holds there too, at the
 /// price of one copy (which the network benchmarks measure against the native owned-buffer calls).
 ///
-/// Their streams are `!Send`: they belong to the thread whose ring drives them. That will be expressed in
-/// the bounds, not by a panic: a sibling trait `LocalIo` with these same items minus the `Send` bounds,
-/// which such a runtime implements, and which every [`Io`] runtime gets through a blanket impl. Generic
-/// code that keeps a stream on the task that made it is written against `LocalIo`; code that hands a
-/// stream to another thread keeps asking for `Io`. Nothing written against `Io` today changes.
+/// Their streams are `!Send`: a stream belongs to the thread whose ring drives it. The bounds here say
+/// `Send`, so such a runtime cannot implement `Io` as it stands, and nothing pretends otherwise (no
+/// stream that panics when it is moved). The extension is a sibling trait, `LocalIo`, with these same
+/// items and promises minus the `Send` bounds on its types and futures, beside a `spawn_local` for
+/// tasks that stay on their thread. The toolkit's streams ask nothing more of a half than
+/// `AsyncRead`/`AsyncWrite + Unpin` (`StreamReader<S>` and `StreamWriter<S>` are generic over any
+/// reader and writer), so they run over either trait; an `Io` runtime implements `LocalIo` by
+/// forwarding; code written against `Io` today keeps compiling.
 ///
 /// # Examples
 ///
