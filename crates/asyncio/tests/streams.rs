@@ -24,7 +24,7 @@ use rosetta_asyncio::streams::{
 };
 use rosetta_runtimes::conformance;
 use rosetta_runtimes::rosetta_rt::{AsyncRead, Handle, Io};
-use rosetta_runtimes::testing::{run, within};
+use rosetta_runtimes::testing::{EXPECTED, quiet_expected_panics, run, within};
 
 /// asyncio's test data, `StreamTests.DATA`.
 const DATA: &[u8] = b"line1\nline2\nline3\n";
@@ -701,6 +701,39 @@ conformance! {
             let outcome = open_connection::<Rt>(addr).await;
             assert!(matches!(outcome, Err(StreamError::ConnectionRefused(_))), "{outcome:?}");
             assert!(matches!(server.serve_forever().await, Err(StreamError::ServerClosed)));
+        });
+    }
+
+    /// An exception escaping a handler (asyncio logs it and closes that connection) is a panic here: it
+    /// costs only its own connection, the server keeps serving, and `wait_closed` does not wait for it.
+    #[test]
+    fn a_panicking_handler_costs_only_its_connection() {
+        quiet_expected_panics();
+        io_run::<Rt, _>("panicking handler", async {
+            let server = start_server::<Rt, _, _>(
+                |mut reader, mut writer| async move {
+                    let line = reader.readline().await?;
+                    if line == b"panic\n" {
+                        panic!("handler {EXPECTED}");
+                    }
+                    writer.write(&line)?;
+                    writer.wait_closed().await
+                },
+                loopback(),
+            )
+            .await
+            .unwrap();
+            let (mut reader, mut writer) = open_connection::<Rt>(server.local_addr()).await.unwrap();
+            writer.write(b"panic\n").unwrap();
+            assert!(
+                matches!(reader.read_to_eof().await.as_deref(), Ok(b"") | Err(_)),
+                "the panicking handler's connection is closed"
+            );
+            let (mut reader, mut writer) = open_connection::<Rt>(server.local_addr()).await.unwrap();
+            writer.write(b"fine\n").unwrap();
+            assert_eq!(reader.read_to_eof().await.unwrap(), b"fine\n");
+            server.close();
+            server.wait_closed().await;
         });
     }
 

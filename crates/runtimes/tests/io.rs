@@ -1,5 +1,9 @@
 //! The I/O conformance suite: every promise of the `Io` trait (TCP and files), checked on every runtime.
 //!
+//! Each rule names the CPython test it mirrors, mostly from `Lib/test/test_asyncio/test_sock_lowlevel.py`
+//! (the loop's raw socket calls, the level of this trait); the streams built on it are checked by
+//! `crates/asyncio/tests/streams.rs`.
+//!
 //! Sockets are on 127.0.0.1, port 0; every loop is bounded; each test runs under a watchdog, so that a
 //! hang fails instead of waiting forever. Files live in a directory of the system's temp dir named
 //! after the process, the runtime and the test, removed at the end.
@@ -61,6 +65,8 @@ fn scratch_dir(runtime: &str, test: &str) -> PathBuf {
 }
 
 conformance! {
+    /// CPython's `test_sock_lowlevel.py::test_sock_accept`: bind 127.0.0.1:0, connect, accept; the
+    /// addresses each side reports agree.
     #[test]
     fn bind_to_port_zero_picks_a_port_and_accept_reports_the_peer() {
         io_run::<Rt, _>("bind/accept", async {
@@ -79,6 +85,7 @@ conformance! {
         });
     }
 
+    /// `test_sock_client_fail`: a port bound, then closed, refuses (`ConnectionRefusedError`).
     #[test]
     fn connect_to_a_closed_port_is_refused() {
         io_run::<Rt, _>("refused", async {
@@ -91,6 +98,7 @@ conformance! {
         });
     }
 
+    /// `test_huge_content`: more than the socket buffers hold, sent whole and read to end of file.
     #[test]
     fn bytes_written_on_one_side_are_read_on_the_other_in_order() {
         io_run::<Rt, _>("write/read", async {
@@ -110,6 +118,8 @@ conformance! {
         });
     }
 
+    /// `socket.shutdown(SHUT_WR)`, which asyncio's `write_eof` calls: the peer reads end of file and
+    /// answers (no CPython test checks the socket itself; the streams suite checks `write_eof`).
     #[test]
     fn close_shuts_down_the_write_half_only_and_the_peer_can_still_answer() {
         io_run::<Rt, _>("half-close", async {
@@ -127,6 +137,8 @@ conformance! {
         });
     }
 
+    /// `test_huge_content`'s setup with the reader and the writer as two tasks on two halves; asyncio
+    /// has one transport per socket, and no split.
     #[test]
     fn split_halves_read_and_write_from_two_tasks_at_once() {
         // 4 MiB each way, more than the socket buffers hold: one half can only finish if the other
@@ -164,6 +176,8 @@ conformance! {
         });
     }
 
+    /// No asyncio counterpart (one transport per socket): the halves' own promise, that the socket
+    /// closes only when both are dropped.
     #[test]
     fn dropping_one_half_closes_nothing() {
         io_run::<Rt, _>("drop a half", async {
@@ -186,6 +200,8 @@ conformance! {
         });
     }
 
+    /// `test_sock_client_racing` (`_basetest_sock_recv_racing`): a `sock_recv` cancelled before data
+    /// came, then the data arrives and the next read gets all of it.
     #[test]
     fn a_dropped_pending_read_loses_no_bytes() {
         io_run::<Rt, _>("dropped read", async {
@@ -199,6 +215,8 @@ conformance! {
         });
     }
 
+    /// `test_cancel_sock_accept`: a cancelled `sock_accept` leaves the listener usable, and the
+    /// connection that comes afterwards is accepted.
     #[test]
     fn a_pending_accept_dropped_loses_no_connection() {
         io_run::<Rt, _>("dropped accept", async {
@@ -213,6 +231,7 @@ conformance! {
         });
     }
 
+    /// The peer of `test_drain_raises` (it closes its socket): an error on this side, never a panic.
     #[test]
     fn a_peer_that_resets_gives_an_error_not_a_panic() {
         io_run::<Rt, _>("reset", async {
@@ -244,6 +263,7 @@ conformance! {
         });
     }
 
+    /// Python's `open(path, "wb")`, `"ab"` and `"rb"` (aiofiles passes the modes through).
     #[test]
     fn files_create_truncates_append_appends_open_reads() {
         let dir = scratch_dir(Rt::INFO.id, "modes");
@@ -276,6 +296,7 @@ conformance! {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
+    /// `open(missing)` raises `FileNotFoundError`.
     #[test]
     fn a_missing_file_is_not_found() {
         let dir = scratch_dir(Rt::INFO.id, "missing");
@@ -291,9 +312,10 @@ conformance! {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
+    /// The walkthrough's `areq.py`: many tasks appending lines to one file through aiofiles'
+    /// `open(path, "a")`.
     #[test]
     fn a_hundred_concurrent_appenders_lose_no_line_and_break_none() {
-        // aiofiles' `open(path, "a")` from many tasks, as the walkthrough's `areq.py` does.
         const TASKS: usize = 100;
         const LINES: usize = 20;
         let dir = scratch_dir(Rt::INFO.id, "appenders");
