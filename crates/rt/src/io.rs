@@ -21,9 +21,10 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 /// Required: every TCP operation ([`bind`](Io::bind), [`local_addr`](Io::local_addr),
 /// [`accept`](Io::accept), [`connect`](Io::connect), [`peer_addr`](Io::peer_addr),
 /// [`set_nodelay`](Io::set_nodelay), [`split`](Io::split)) and the three ways of opening a file
-/// ([`open_file`](Io::open_file), [`create_file`](Io::create_file), [`append_file`](Io::append_file)): each is a different native call
-/// on every runtime. [`read_file`](Io::read_file) is provided (open, then read to the end) and overridden
-/// by adapters whose runtime reads a whole file in one blocking call.
+/// ([`open_file`](Io::open_file), [`create_file`](Io::create_file),
+/// [`append_file`](Io::append_file)): each is a different native call on every runtime.
+/// [`read_file`](Io::read_file) is provided (open, then read to the end) and overridden by adapters
+/// whose runtime reads a whole file in one blocking call.
 ///
 /// # I/O promises
 ///
@@ -49,20 +50,22 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 ///   [`io::ErrorKind::ConnectionReset`] (or `BrokenPipe`) on a later read or write, on that stream only.
 /// - **Splitting.** [`split`](Io::split) gives a read half and a write half that two tasks can use at
 ///   once, on any thread. Dropping one half closes nothing; the socket is closed once both are dropped.
-/// - **Files.** [`open_file`](Io::open_file) opens for reading, [`create_file`](Io::create_file) creates or truncates for
-///   writing, [`append_file`](Io::append_file) creates if needed and appends: every single `poll_write` lands at the
-///   end of the file at the moment it is carried out, whoever else appends meanwhile (`O_APPEND`), so
-///   concurrent appenders that each write a whole line per write never interleave inside a line. A
-///   missing file is [`io::ErrorKind::NotFound`]. File I/O may run on a blocking pool (it does on all three
-///   runtimes here); that is invisible to the caller except in latency.
+/// - **Files.** [`open_file`](Io::open_file) opens for reading, [`create_file`](Io::create_file)
+///   creates or truncates for writing, [`append_file`](Io::append_file) creates if needed and appends:
+///   every single `poll_write` lands at the end of the file at the moment it is carried out, whoever
+///   else appends meanwhile (`O_APPEND`), so concurrent appenders that each write a whole line per write
+///   never interleave inside a line. A missing file is [`io::ErrorKind::NotFound`]. File I/O may run on
+///   a blocking pool (it does on all three runtimes here); that is invisible to the caller except in
+///   latency.
 ///
 /// # The bounds generic code relies on
 ///
 /// Streams, halves, listeners and files are `Unpin + Send + 'static` (listeners `Sync` too: an accept
 /// loop borrows its listener across an `.await`); streams and halves are
 /// [`AsyncRead`]/[`AsyncWrite`]; every future this trait returns is `Send`. Generic code (the toolkit's
-/// streams, the scenarios, the workloads) asks for nothing more: no `Sync`, no `Clone`, no borrowed
-/// buffer held by the runtime across an `.await`. That is what lets a completion-based runtime join.
+/// streams, the scenarios, the workloads) asks for nothing more: no `Sync` or `Clone` stream, no
+/// borrowed buffer held by the runtime across an `.await`. That is what lets a completion-based runtime
+/// join.
 ///
 /// # How a completion-based, thread-per-core runtime fits
 ///
@@ -74,6 +77,8 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 /// adapter's buffer and submits, `poll_flush` waits for the writes in flight. A read whose caller went
 /// away completes into the adapter, so the "dropped read loses nothing" promise holds there too, at the
 /// price of one copy (which the network benchmarks measure against the native owned-buffer calls).
+/// Dropping the stream itself with a read in flight leaves the buffer to the runtime to reclaim once the
+/// kernel is done with it; its bytes are lost, as unread bytes are when any socket is closed.
 ///
 /// Their streams are `!Send`: a stream belongs to the thread whose ring drives it. The bounds here say
 /// `Send`, so such a runtime cannot implement `Io` as it stands, and nothing pretends otherwise (no
@@ -88,7 +93,7 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 ///
 /// ```
 /// use std::net::SocketAddr;
-/// use rosetta_rt::io::{AsyncRead, AsyncWrite, Io};
+/// use rosetta_rt::io::{AsyncWrite, Io};
 /// use std::pin::Pin;
 ///
 /// /// Writes one byte to whoever listens at `addr`, generic over the runtime.
