@@ -11,16 +11,18 @@
 //! | `loop.run_in_executor(None, f)` | [`run_in_executor`] |
 //! | async generators, `async for`, async comprehensions | [`agen!`](agen), [`StreamExt`] |
 //! | `async with` | [`async_with`], [`AsyncContextManager`] |
+//! | `asyncio.open_connection`, `start_server`, `StreamReader`, `StreamWriter` | [`streams`] |
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
-pub use rosetta_rt::{JoinError, Runtime};
+pub use rosetta_rt::{Io, JoinError, Runtime};
 
 pub mod agen;
 pub mod callbacks;
 pub mod context;
 pub mod gather;
 pub mod queue;
+pub mod streams;
 pub mod task;
 pub mod wait_for;
 

@@ -18,6 +18,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+mod io;
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;

@@ -11,9 +11,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+mod io;
+
 use std::future::Future;
 use std::task::{Context, Poll};
 use std::time::Duration;
+
+pub use io::{TokioFile, TokioReadHalf, TokioStream, TokioWriteHalf};
 
 use rosetta_rt::{
     Config, Flavor, Handle, JoinError, JoinHandle, RawTask, Runtime, RuntimeError, RuntimeInfo,
@@ -60,7 +64,7 @@ macro_rules! tokio_runtime {
             fn create($config: &Config) -> Result<Self, RuntimeError> {
                 let builder: Result<tokio::runtime::Builder, RuntimeError> = $builder;
                 Ok(Self {
-                    rt: builder?.enable_time().build()?,
+                    rt: builder?.enable_time().enable_io().build()?,
                 })
             }
 

@@ -6,7 +6,8 @@
 //! `impl Future` or associated types, so generic code compiles to the same machine code as code written
 //! against the runtime directly, and a benchmark can show that the abstraction costs nothing.
 //!
-//! This crate depends on no other crate, ours or anyone's.
+//! This crate depends on no other crate of ours, and on one of anyone's: `futures-io`, whose
+//! `AsyncRead`/`AsyncWrite` the [`Io`] trait's streams speak.
 //!
 //! # Examples
 //!
@@ -32,12 +33,14 @@
 
 mod handle;
 mod info;
+pub mod io;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 pub use handle::{AsyncCancel, AsyncCancelTask, JoinError, JoinHandle, RawTask, panic_message};
 pub use info::{Config, Flavor, RuntimeError, RuntimeInfo};
+pub use io::{AsyncRead, AsyncWrite, Io};
 
 /// The handle type that [`Runtime::spawn`] and [`Runtime::spawn_blocking`] return on runtime `R`.
 pub type Handle<R, T> = JoinHandle<T, <R as Runtime>::Task<T>>;
