@@ -87,7 +87,7 @@ impl Runtime for AsyncStd {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        JoinHandle::new(AsyncCancelTask::new(AsyncStdTask(
+        JoinHandle::new_blocking(AsyncCancelTask::new(AsyncStdTask(
             async_std::task::spawn_blocking(f),
         )))
     }

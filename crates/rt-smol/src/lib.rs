@@ -116,7 +116,7 @@ macro_rules! smol_tasks {
                 let _running = enter(executor);
                 f()
             });
-            JoinHandle::new(AsyncCancelTask::new(SmolTask(task)))
+            JoinHandle::new_blocking(AsyncCancelTask::new(SmolTask(task)))
         }
 
         fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static {

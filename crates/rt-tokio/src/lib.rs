@@ -48,6 +48,10 @@ impl<T: Send + 'static> RawTask<T> for TokioTask<T> {
     fn abort(&mut self) {
         self.0.abort();
     }
+
+    fn is_finished(&mut self) -> bool {
+        self.0.is_finished()
+    }
 }
 
 /// What both tokio flavors share: everything but how the runtime is built.
@@ -87,7 +91,7 @@ macro_rules! tokio_runtime {
                 F: FnOnce() -> T + Send + 'static,
                 T: Send + 'static,
             {
-                JoinHandle::new(TokioTask(tokio::task::spawn_blocking(f)))
+                JoinHandle::new_blocking(TokioTask(tokio::task::spawn_blocking(f)))
             }
 
             fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static {

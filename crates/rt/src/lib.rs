@@ -36,7 +36,9 @@ mod info;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-pub use handle::{AsyncCancel, AsyncCancelTask, JoinError, JoinHandle, RawTask, panic_message};
+pub use handle::{
+    AsyncCancel, AsyncCancelTask, JoinError, JoinHandle, RawTask, cancelling, panic_message,
+};
 pub use info::{Config, Flavor, RuntimeError, RuntimeInfo};
 
 /// The handle type that [`Runtime::spawn`] and [`Runtime::spawn_blocking`] return on runtime `R`.
