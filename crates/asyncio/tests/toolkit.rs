@@ -277,20 +277,23 @@ conformance! {
     }
 
     #[test]
-    fn gather_return_exceptions_cancelled_cancels_the_tasks_it_was_given() {
+    fn a_gather_dropped_before_its_children_ran_still_cancels_the_tasks_it_was_given() {
+        // asyncio's gather attaches to its tasks when it is made: cancelled in the same turn, before any
+        // child ran, it still cancels them. Both kinds of gather, made and dropped without a suspension.
         let stopped = run::<Rt, _>(async {
-            let stopped = Arc::new(AtomicBool::new(false));
-            let guard = SetOnDrop(Arc::clone(&stopped));
-            let child = create_task::<Rt, _>(async move {
-                let _guard = guard;
-                Rt::sleep(Duration::from_secs(3600)).await;
-            });
-            // Cancelled before it ran at all: the task it was given is cancelled all the same.
-            let outer = Rt::spawn(gather_return_exceptions::<Rt, _>(vec![child]));
-            let _ = outer.cancel().await;
-            eventually::<Rt>(&stopped).await
+            let flags: Vec<_> = (0..2).map(|_| Arc::new(AtomicBool::new(false))).collect();
+            let task = |flag: &Arc<AtomicBool>| {
+                let guard = SetOnDrop(Arc::clone(flag));
+                create_task::<Rt, _>(async move {
+                    let _guard = guard;
+                    Rt::sleep(Duration::from_secs(3600)).await;
+                })
+            };
+            drop(gather::<Rt, _>(vec![task(&flags[0])]));
+            drop(gather_return_exceptions::<Rt, _>(vec![task(&flags[1])]));
+            (eventually::<Rt>(&flags[0]).await, eventually::<Rt>(&flags[1]).await)
         });
-        assert!(stopped, "the task given to the cancelled gather kept running");
+        assert_eq!(stopped, (true, true), "a task given to a dropped gather kept running");
     }
 
     // ---- create_task / Task -------------------------------------------------------------------------
