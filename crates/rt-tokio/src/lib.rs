@@ -8,6 +8,10 @@
 //! - `yield_now` is tokio's own: a task woken from inside its own poll would go to the worker's LIFO slot
 //!   and run again at once, so tokio defers the wake-up.
 //! - On `tokio-mt`, `block_on` runs on the calling thread, which is not a worker.
+//! - tokio's `abort` cannot stop a `spawn_blocking` closure that has started, and its handle then waits
+//!   for the closure and gives its value; the adapter's blocking handle reports `Cancelled` at once
+//!   instead, as on every runtime, and the closure's value is dropped. Closing the loop waits for a
+//!   closure still running (the blocking pool is the runtime's own).
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
