@@ -63,15 +63,32 @@ conformance! {
 
     #[test]
     fn gather_returns_results_in_argument_order_test_success() {
-        let values = run::<Rt, _>(async {
-            // The first child finishes last.
-            let children = (0..5u64).map(|i| async move {
-                Rt::sleep(Duration::from_millis(5 * (5 - i))).await;
-                i
+        // CPython: a, b, c; b gets 1, then a gets 2: the gather is not done; c gets 3: [2, 1, 3].
+        let (done_before_c, values) = run::<Rt, _>(async {
+            let gates: Vec<_> = (0..3).map(|_| async_channel::bounded::<u8>(1)).collect();
+            let finished = Arc::new(AtomicUsize::new(0));
+            let children = gates.iter().map(|(_, gate)| {
+                let (gate, finished) = (gate.clone(), Arc::clone(&finished));
+                async move {
+                    let value = gate.recv().await.expect("the test sends the result");
+                    finished.fetch_add(1, Ordering::SeqCst);
+                    value
+                }
             });
-            gather::<Rt, _>(children).await
+            let mut fut = create_task::<Rt, _>(gather::<Rt, _>(children));
+            gates[1].0.send(1).await.expect("b waits");
+            gates[0].0.send(2).await.expect("a waits");
+            let mut waited = 0;
+            while finished.load(Ordering::SeqCst) < 2 && waited < 30_000 {
+                waited += 1;
+                Rt::sleep(Duration::from_millis(1)).await;
+            }
+            let done_before_c = fut.is_finished();
+            gates[2].0.send(3).await.expect("c waits");
+            (done_before_c, fut.await.expect("no panic"))
         });
-        assert_eq!(values, Ok(vec![0, 1, 2, 3, 4]));
+        assert!(!done_before_c, "the gather was done before its last child");
+        assert_eq!(values, Ok(vec![2, 1, 3]));
     }
 
     #[test]
@@ -84,27 +101,39 @@ conformance! {
 
     #[test]
     fn gather_first_error_completes_at_once_and_the_other_children_keep_running_test_one_exception() {
-        let (outcome, survivor_finished) = run::<Rt, _>(async {
-            let finished = Arc::new(AtomicBool::new(false));
+        // CPython: a..e; a gets 1, b raises: the gather is done with b's exception. Then c gets 3 and
+        // e raises too, which does nothing to the gather (d, cancelled there, just waits here).
+        let (outcome, later_finished) = run::<Rt, _>(async {
             let (open, gate) = async_channel::bounded::<()>(1);
-            let waiting = {
-                let finished = Arc::clone(&finished);
-                async move {
+            let later = Arc::new(AtomicUsize::new(0));
+            let after_gate = |result: Result<u8, &'static str>| -> BoxedChild {
+                let (gate, later) = (gate.clone(), Arc::clone(&later));
+                Box::pin(async move {
                     let _ = gate.recv().await;
-                    finished.store(true, Ordering::SeqCst);
-                    Ok(0)
-                }
+                    later.fetch_add(1, Ordering::SeqCst);
+                    result
+                })
             };
-            let failing = async { Err::<u8, _>("boom") };
-            let children: Vec<BoxedChild> = vec![Box::pin(waiting), Box::pin(failing)];
+            let children: Vec<BoxedChild> = vec![
+                Box::pin(async { Ok(1) }),
+                Box::pin(async { Err("zero division") }),
+                after_gate(Ok(3)),
+                Box::pin(std::future::pending()),
+                after_gate(Err("runtime error")),
+            ];
             let outcome = try_gather::<Rt, _, _, _>(children).await;
-            // The gather is done while the first child still waits: now let it finish.
-            assert!(!finished.load(Ordering::SeqCst));
+            // The gather is done while c and e still wait: now let them finish.
+            assert_eq!(later.load(Ordering::SeqCst), 0);
             drop(open);
-            (outcome, eventually::<Rt>(&finished).await)
+            let mut waited = 0;
+            while later.load(Ordering::SeqCst) < 2 && waited < 30_000 {
+                waited += 1;
+                Rt::sleep(Duration::from_millis(1)).await;
+            }
+            (outcome, later.load(Ordering::SeqCst))
         });
-        assert_eq!(outcome, Err(GatherError::Failed { index: 1, error: "boom" }));
-        assert!(survivor_finished, "the other child was cancelled");
+        assert_eq!(outcome, Err(GatherError::Failed { index: 1, error: "zero division" }));
+        assert_eq!(later_finished, 2, "the other children were cancelled");
     }
 
     #[test]
@@ -180,23 +209,47 @@ conformance! {
 
     #[test]
     fn gather_return_exceptions_gives_every_outcome_once_all_are_done_test_return_exceptions() {
+        // CPython: a..d; b gets 1, c raises, a gets 3: not done; d raises: [3, 1, exc, exc2].
         quiet_expected_panics();
-        let (outcomes, elapsed) = run::<Rt, _>(async {
-            let start = Instant::now();
-            let children = (0..3u64).map(|i| async move {
-                if i == 0 {
-                    panic!("first {EXPECTED}");
+        let (done_before_d, outcomes) = run::<Rt, _>(async {
+            let gates: Vec<_> = (0..4).map(|_| async_channel::bounded::<()>(1)).collect();
+            let finished = Arc::new(AtomicUsize::new(0));
+            let children: Vec<_> = gates.iter().enumerate().map(|(i, (_, gate))| {
+                let (gate, finished) = (gate.clone(), Arc::clone(&finished));
+                async move {
+                    let _ = gate.recv().await;
+                    finished.fetch_add(1, Ordering::SeqCst);
+                    match i {
+                        0 => 3,
+                        1 => 1,
+                        2 => panic!("zero division {EXPECTED}"),
+                        _ => panic!("runtime error {EXPECTED}"),
+                    }
                 }
-                Rt::sleep(Duration::from_millis(30 * i)).await;
-                i
-            });
-            (gather_return_exceptions::<Rt, _>(children).await, start.elapsed())
+            }).collect();
+            let mut fut = create_task::<Rt, _>(gather_return_exceptions::<Rt, _>(children));
+            for i in [1, 2, 0] {
+                gates[i].0.send(()).await.expect("the child waits");
+            }
+            let mut waited = 0;
+            while finished.load(Ordering::SeqCst) < 3 && waited < 30_000 {
+                waited += 1;
+                Rt::sleep(Duration::from_millis(1)).await;
+            }
+            let done_before_d = fut.is_finished();
+            gates[3].0.send(()).await.expect("d waits");
+            (done_before_d, fut.await.expect("no panic"))
         });
+        assert!(!done_before_d, "the gather was done before its last child");
         assert_eq!(
             outcomes,
-            vec![Err(JoinError::Panicked(format!("first {EXPECTED}"))), Ok(1), Ok(2)]
+            vec![
+                Ok(3),
+                Ok(1),
+                Err(JoinError::Panicked(format!("zero division {EXPECTED}"))),
+                Err(JoinError::Panicked(format!("runtime error {EXPECTED}"))),
+            ]
         );
-        assert!(elapsed >= Duration::from_millis(60), "completed before the slowest child: {elapsed:?}");
     }
 
     #[test]
@@ -311,20 +364,30 @@ conformance! {
     }
 
     #[test]
-    fn cancel_then_await_reports_cancelled_and_a_finished_task_keeps_its_result_test_cancel() {
-        run::<Rt, _>(async {
-            let task = create_task::<Rt, _>(async {
-                Rt::sleep(Duration::from_secs(3600)).await;
-                1
+    fn cancel_then_await_reports_cancelled_test_cancel() {
+        // CPython: the task sleeps 10 s; `loop.call_soon(t.cancel)`, i.e. once it has had its first
+        // step; awaiting it raises CancelledError.
+        let outcome = run::<Rt, _>(async {
+            let t = create_task::<Rt, _>(async {
+                Rt::sleep(Duration::from_secs(10)).await;
+                12
             });
-            assert_eq!(task.cancel().await, Err(JoinError::Cancelled));
+            Rt::yield_now().await;
+            t.cancel().await
+        });
+        assert_eq!(outcome, Err(JoinError::Cancelled));
+    }
 
+    #[test]
+    fn cancelling_a_finished_task_keeps_its_result() {
+        let outcome = run::<Rt, _>(async {
             let mut task = create_task::<Rt, _>(async { 2 });
             while !task.is_finished() {
                 Rt::sleep(Duration::from_millis(1)).await;
             }
-            assert_eq!(task.cancel().await, Ok(2));
+            task.cancel().await
         });
+        assert_eq!(outcome, Ok(2));
     }
 
     #[test]
