@@ -16,7 +16,7 @@
 //! - Dropping an unfinished gather (cancelling it, or the task awaiting it) cancels every child still
 //!   running, and a child that is a task's handle cancels that task, whether or not the gather had got
 //!   to await it yet, as asyncio's gather attaches to its tasks at once (`test_cancellation_broadcast`).
-//!   [`shield`](crate::shield) a task to keep it out of that. An empty gather gives an empty vector.
+//!   [`shield`](fn@crate::shield) a task to keep it out of that. An empty gather gives an empty vector.
 //!
 //! # Examples
 //!

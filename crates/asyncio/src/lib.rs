@@ -3,14 +3,14 @@
 //!
 //! | asyncio | here |
 //! |---|---|
-//! | `asyncio.gather(*aws)` | [`gather`], [`try_gather`], [`gather_return_exceptions`] |
+//! | `asyncio.gather(*aws)` | [`gather`](fn@gather), [`try_gather`], [`gather_return_exceptions`] |
 //! | `asyncio.create_task(coro)` | [`create_task`] → [`Task`] |
-//! | `asyncio.wait_for(aw, timeout)` | [`wait_for`], [`wait_for_task`] |
-//! | `asyncio.shield(aw)` | [`shield`] → [`Shield`] |
+//! | `asyncio.wait_for(aw, timeout)` | [`wait_for`](fn@wait_for), [`wait_for_task`] |
+//! | `asyncio.shield(aw)` | [`shield`](fn@shield) → [`Shield`] |
 //! | `asyncio.Queue`, `LifoQueue`, `PriorityQueue` | [`Queue`], [`LifoQueue`], [`PriorityQueue`] |
 //! | `loop.call_soon`, `call_later`, `call_at`, `run_forever`, `stop`, `set_exception_handler` | [`EventLoop`] |
 //! | `loop.run_in_executor(None, f)` | [`run_in_executor`] |
-//! | async generators, `async for`, async comprehensions | [`agen!`](agen), [`StreamExt`] |
+//! | async generators, `async for`, async comprehensions | [`agen!`](macro@agen), [`StreamExt`] |
 //! | `async with` | [`async_with`], [`AsyncContextManager`] |
 //! | `asyncio.open_connection`, `start_server`, `StreamReader`, `StreamWriter` | [`streams`] |
 #![forbid(unsafe_code)]

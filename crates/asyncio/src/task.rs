@@ -15,8 +15,8 @@
 //!   (`test_cancel*`);
 //! - **cancelling a task cancels the task it awaits**, as asyncio's `Task.cancel()` cancels the future
 //!   the task waits on: a handle dropped while it is being awaited (directly, through a
-//!   [`gather`](crate::gather) or a [`wait_for`](crate::wait_for)) cancels its task
-//!   (`test_cancel_awaited_task`, `test_cancellation_broadcast`, `test_wait_for`). [`shield`](crate::shield)
+//!   [`gather`](fn@crate::gather) or a [`wait_for`](fn@crate::wait_for)) cancels its task
+//!   (`test_cancel_awaited_task`, `test_cancellation_broadcast`, `test_wait_for`). [`shield`](fn@crate::shield)
 //!   is the way out;
 //! - dropping a handle that is not being awaited leaves the task running ("a created task runs until it
 //!   is done"), and so does [`detach`](rosetta_rt::JoinHandle::detach).

@@ -22,8 +22,9 @@
 //!   finished task's result (`test_wait_for_timeout_less_then_0_or_0_future_done`) and cancels an
 //!   unfinished one, returning once it is gone (`test_wait_for_timeout_less_then_0_or_0`). `wait_for`
 //!   cannot tell a handle from a coroutine without polling it, and polling would start a coroutine: so
-//!   with a zero timeout it drops a handle unpolled too, which **detaches** the task and loses its
-//!   result. Give a task to `wait_for_task`.
+//!   with a zero timeout it drops a handle unpolled too (inside [`rosetta_rt::cancelling`], so the task
+//!   is cancelled, not detached), and the result of a task that had already finished is lost. Give a
+//!   task to `wait_for_task`.
 //! - A deadline that has already passed once the future has first been polled (a timeout of a
 //!   nanosecond) times out at the future's first suspension, on every runtime, whatever its timer's
 //!   resolution: a future that completes without suspending gives its value, one that yields even once
@@ -99,8 +100,9 @@ pub async fn wait_for<R: Runtime, F: Future>(
         return Ok(future.await);
     };
     if timeout.is_zero() {
-        // Never polled: the coroutine never starts.
-        drop(future);
+        // Never polled: the coroutine never starts. Dropped as a cancellation, so that a task's handle
+        // given here cancels its task rather than detaching it.
+        rosetta_rt::cancelling(|| drop(future));
         return Err(TimeoutError { timeout });
     }
     let deadline = Instant::now() + timeout;

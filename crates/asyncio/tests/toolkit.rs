@@ -607,6 +607,24 @@ conformance! {
     }
 
     #[test]
+    fn wait_for_with_a_zero_timeout_cancels_a_task_it_was_given() {
+        // `wait_for` cannot poll what it was given without starting a coroutine; a task's handle is
+        // dropped unpolled, and cancels its task all the same.
+        let (outcome, stopped) = run::<Rt, _>(async {
+            let stopped = Arc::new(AtomicBool::new(false));
+            let guard = SetOnDrop(Arc::clone(&stopped));
+            let fut = create_task::<Rt, _>(async move {
+                let _guard = guard;
+                Rt::sleep(Duration::from_secs(3600)).await;
+            });
+            let outcome = wait_for::<Rt, _>(fut, Some(Duration::ZERO)).await;
+            (outcome, eventually::<Rt>(&stopped).await)
+        });
+        assert_eq!(outcome, Err(TimeoutError { timeout: Duration::ZERO }));
+        assert!(stopped, "the task given to wait_for with a zero timeout kept running");
+    }
+
+    #[test]
     fn wait_for_with_a_zero_timeout_returns_a_done_tasks_result_test_wait_for_timeout_less_then_0_or_0_future_done() {
         let outcome = run::<Rt, _>(async {
             let mut fut = create_task::<Rt, _>(async { "done" });

@@ -165,7 +165,7 @@ pub fn cancelling<T>(f: impl FnOnce() -> T) -> T {
 #[must_use = "dropping a JoinHandle that is not being awaited detaches the task; bind it to `_` to say so"]
 pub struct JoinHandle<T, R: RawTask<T>> {
     raw: R,
-    /// `AWAITING`, `BLOCKING`, `CANCELLED`.
+    /// `AWAITING`, `BLOCKING`, `CANCELLED`, `DONE`.
     flags: u8,
     output: PhantomData<fn() -> T>,
 }
