@@ -77,7 +77,17 @@ pub fn interpreter() -> Option<String> {
 ///
 /// [`crate::venv::VenvError`]: why the packages are not installed, and how to get them.
 pub fn packages_interpreter() -> Result<PathBuf, crate::venv::VenvError> {
-    crate::venv::ensure().map(|venv| venv.python().to_path_buf())
+    packages().map(|venv| venv.python().to_path_buf())
+}
+
+/// The project's venv itself, for its interpreter and its packages' versions; made as
+/// [`packages_interpreter`] makes it.
+///
+/// # Errors
+///
+/// As [`packages_interpreter`].
+pub fn packages() -> Result<crate::venv::Venv, crate::venv::VenvError> {
+    crate::venv::ensure()
 }
 
 /// `python3 --version`, if there is one.
