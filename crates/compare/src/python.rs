@@ -204,16 +204,21 @@ fn not_installed(baseline: &mut Baseline, why: &str) {
     let PythonRun::Ran { loops, skipped } = &mut baseline.run else {
         return;
     };
+    let mut missing = Vec::new();
     for runner in PYTHON_LOOPS {
         let name = loop_name(runner);
         if loops.iter().any(|ran| ran == name) {
             continue;
         }
         skipped.retain(|entry| !entry.starts_with(&format!("{name}: ")));
-        skipped.push(format!("{name}: {NOT_INSTALLED}: {why}"));
+        missing.push(name);
         if !baseline.gaps.iter().any(|gap| gap.runner == runner) {
             baseline.gaps.push(whole_loop(runner));
         }
+    }
+    if !missing.is_empty() {
+        // Said once for all of them: it is the same reason.
+        skipped.push(format!("{}: {NOT_INSTALLED}: {why}", missing.join(", ")));
     }
 }
 
@@ -402,10 +407,7 @@ mod tests {
         };
         assert_eq!(
             skipped,
-            &[
-                "uvloop: not installed: pip could not install".to_owned(),
-                "rloop: not installed: pip could not install".to_owned(),
-            ]
+            &["uvloop, rloop: not installed: pip could not install".to_owned()]
         );
     }
 
