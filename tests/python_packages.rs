@@ -123,7 +123,8 @@ fn without_the_venv_module_compare_names_the_package_to_install_and_goes_on() {
     std::fs::write(
         &fake,
         "#!/bin/sh\nif [ \"$1 $2\" = '-m venv' ]; then\n  \
-         echo 'The virtual environment was not created successfully because ensurepip is not available.' >&2\n  \
+         echo 'The virtual environment was not created successfully because ensurepip is not \
+         available.' >&2\n  \
          exit 1\nfi\nexec python3 \"$@\"\n",
     )
     .expect("the stand-in is written");

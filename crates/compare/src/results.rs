@@ -327,7 +327,7 @@ pub const NOT_INSTALLED: &str = "not installed";
 pub enum PythonRun {
     /// The baseline ran on these loops.
     Ran {
-        /// `asyncio`, and `uvloop` when importable.
+        /// `asyncio`, `uvloop`, `rloop`: those the script measured.
         loops: Vec<String>,
         /// Loops skipped, with why (`uvloop: not importable...`).
         skipped: Vec<String>,

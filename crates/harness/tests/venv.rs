@@ -138,7 +138,8 @@ fn without_the_venv_module_the_message_names_the_package_to_install() {
     std::fs::write(
         &path,
         "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'Python 3.11.2'; exit 0; }\n\
-         echo 'The virtual environment was not created successfully because ensurepip is not available.' >&2\nexit 1\n",
+         echo 'The virtual environment was not created successfully because ensurepip is not \
+         available.' >&2\nexit 1\n",
     )
     .expect("written");
     assert!(
