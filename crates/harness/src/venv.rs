@@ -102,9 +102,8 @@ impl Venv {
         &self.python
     }
 
-    /// The installed version of each package the requirements file names first (its direct
-    /// requirements, before the line about what they pull in), as `(name, version)`, read from the
-    /// venv's own metadata.
+    /// The installed version of each package of `names` (as [`PACKAGES`]), as `(name, version)`, read
+    /// from the venv's own metadata: what a run used, whatever the requirements file pins.
     ///
     /// # Errors
     ///
@@ -196,7 +195,7 @@ pub fn ensure_at(
         return Ok(venv);
     }
     let made = make(&venv, requirements, python, &wanted, progress);
-    if made.is_err() {
+    if made.is_err() && is_ours(dir) {
         // Without its stamp nothing takes it for a venv; removing it is only tidiness.
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -227,6 +226,15 @@ fn make(
         REQUIREMENTS
     );
     if dir.exists() {
+        if !is_ours(dir) {
+            // ROSETTA_VENV may name any directory: one that is not a venv is never cleared.
+            return Err(VenvError::Io {
+                what: format!("making the venv at {}", dir.display()),
+                error: "the directory exists and is not a venv; remove it, or set ROSETTA_VENV to \
+                        another place"
+                    .to_owned(),
+            });
+        }
         std::fs::remove_dir_all(dir)
             .map_err(|error| VenvError::io(format!("removing {}", dir.display()), &error))?;
     }
@@ -282,6 +290,14 @@ fn make(
         .map_err(|error| VenvError::io(format!("writing {}", stamp_path.display()), &error))?;
     let _ = writeln!(progress, "python: {} is ready", dir.display());
     Ok(())
+}
+
+/// Whether `dir` may be cleared to make the venv again: it is a venv (its `pyvenv.cfg`, the first file
+/// `python3 -m venv` writes), or holds our stamp, or is empty.
+fn is_ours(dir: &Path) -> bool {
+    dir.join("pyvenv.cfg").is_file()
+        || dir.join(STAMP).is_file()
+        || std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// Whether the venv is whole and made from what `wanted` describes.

@@ -29,7 +29,7 @@ fn fake_python(dir: &Path) -> String {
         r#"#!/bin/sh
 case "$1 $2" in
   "--version "*) echo "Python 3.99.0" ;;
-  "-m venv") mkdir -p "$3/bin" && cp "$0" "$3/bin/python" && echo venv >> '{log}' ;;
+  "-m venv") mkdir -p "$3/bin" && echo "home = /usr/bin" > "$3/pyvenv.cfg" && cp "$0" "$3/bin/python" && echo venv >> '{log}' ;;
   "-m pip")
     sleep 0.2
     echo pip >> '{log}'
@@ -125,9 +125,27 @@ fn a_venv_without_its_stamp_is_made_again() {
     let at = dir.join("venv");
     // What a run stopped between `venv` and the end of `pip install` leaves: an interpreter, no stamp.
     std::fs::create_dir_all(at.join("bin")).expect("dir");
+    std::fs::write(at.join("pyvenv.cfg"), "home = /usr/bin\n").expect("pyvenv.cfg");
     std::fs::copy(&python, at.join("bin/python")).expect("interpreter");
     venv::ensure_at(&at, &reqs, &python, &mut Vec::new()).expect("made");
     assert_eq!(calls(&dir), ["venv", "pip"]);
+}
+
+#[test]
+fn a_directory_that_is_not_a_venv_is_never_cleared() {
+    let dir = scratch("not-a-venv");
+    let python = fake_python(&dir);
+    let reqs = requirements(&dir, "uvloop==0.23.0\n");
+    let at = dir.join("somebody-elses");
+    std::fs::create_dir_all(&at).expect("dir");
+    std::fs::write(at.join("notes.txt"), "keep me").expect("a file");
+    let error = venv::ensure_at(&at, &reqs, &python, &mut Vec::new()).expect_err("refused");
+    assert!(error.to_string().contains("is not a venv"), "{error}");
+    assert_eq!(
+        std::fs::read_to_string(at.join("notes.txt")).expect("still there"),
+        "keep me"
+    );
+    assert!(calls(&dir).is_empty(), "nothing ran");
 }
 
 #[test]
