@@ -23,7 +23,13 @@
 //!   undefined (its heap compares only deadlines); here it is promised;
 //! - a [`TimerHandle`] cancels its callback if it has not run yet;
 //! - `stop` ends `run_forever` after the current turn, as in asyncio; a later `run_forever` resumes with
-//!   the callbacks still scheduled.
+//!   the callbacks still scheduled;
+//! - a callback that panics does not stop the loop: the panic goes to the loop's exception handler
+//!   ([`set_exception_handler`](EventLoop::set_exception_handler); by default
+//!   [`default_exception_handler`](EventLoop::default_exception_handler) prints asyncio's
+//!   `Exception in callback ...` to stderr), the rest of the turn's callbacks run, and `run_forever`
+//!   goes on until `stop` (`test_default_exc_handler_callback`, `test_set_exc_handler_custom`). The
+//!   process's panic hook still reports the panic first, as it does for any caught panic.
 //!
 //! # Examples
 //!
@@ -63,6 +69,7 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -73,6 +80,19 @@ use rosetta_rt::Runtime;
 
 /// A callback: it gets the loop, so that it can schedule more callbacks or stop the loop.
 type Callback<R> = Box<dyn FnOnce(&EventLoop<R>) + Send>;
+
+/// What the loop tells its exception handler about a callback that panicked (asyncio's context dict).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExceptionContext {
+    /// `Exception in callback <name>`, the name being the callback's type, as asyncio names the handle.
+    pub message: String,
+    /// The panic's message (asyncio's `exception`).
+    pub exception: String,
+}
+
+/// A loop's exception handler (what `loop.set_exception_handler` takes): called with the loop and the
+/// context of each failure.
+pub type ExceptionHandler<R> = Arc<dyn Fn(&EventLoop<R>, &ExceptionContext) + Send + Sync>;
 
 /// A callback queue run by a future on runtime `R` (asyncio's event loop, for callbacks).
 ///
@@ -94,11 +114,15 @@ struct State<R: Runtime> {
     /// Orders callbacks with equal deadlines by scheduling order.
     next_seq: u64,
     stopping: bool,
+    /// `None`: the default handler.
+    exception_handler: Option<ExceptionHandler<R>>,
 }
 
 /// A callback waiting to run, with the flag its handle can set.
 struct Scheduled<R: Runtime> {
     callback: Callback<R>,
+    /// The callback's type name, for the exception handler's message.
+    name: &'static str,
     cancelled: Arc<AtomicBool>,
 }
 
@@ -182,6 +206,7 @@ impl<R: Runtime> EventLoop<R> {
                     timers: BinaryHeap::new(),
                     next_seq: 0,
                     stopping: false,
+                    exception_handler: None,
                 }),
                 changed: Event::new(),
                 _runtime: PhantomData,
@@ -246,6 +271,42 @@ impl<R: Runtime> EventLoop<R> {
         self.inner.changed.notify(usize::MAX);
     }
 
+    /// Sets the handler that a panicking callback's failure goes to (`loop.set_exception_handler`);
+    /// `None` restores the default, [`default_exception_handler`](EventLoop::default_exception_handler).
+    pub fn set_exception_handler(&self, handler: Option<ExceptionHandler<R>>) {
+        self.state().exception_handler = handler;
+    }
+
+    /// The handler set by [`set_exception_handler`](EventLoop::set_exception_handler), if any
+    /// (`loop.get_exception_handler`).
+    pub fn exception_handler(&self) -> Option<ExceptionHandler<R>> {
+        self.state().exception_handler.clone()
+    }
+
+    /// Hands `context` to the loop's exception handler (`loop.call_exception_handler`). A handler that
+    /// panics itself is reported by the default handler, as asyncio logs "Unhandled error in exception
+    /// handler".
+    pub fn call_exception_handler(&self, context: &ExceptionContext) {
+        let Some(handler) = self.exception_handler() else {
+            self.default_exception_handler(context);
+            return;
+        };
+        let handled = std::panic::catch_unwind(AssertUnwindSafe(|| handler(self, context)));
+        if let Err(payload) = handled {
+            self.default_exception_handler(&ExceptionContext {
+                message: "Unhandled error in exception handler".to_owned(),
+                exception: rosetta_rt::panic_message(payload.as_ref()),
+            });
+            self.default_exception_handler(context);
+        }
+    }
+
+    /// What the loop does with a failure when no handler is set (`loop.default_exception_handler`):
+    /// prints the message and the panic's message to stderr, as asyncio logs them.
+    pub fn default_exception_handler(&self, context: &ExceptionContext) {
+        eprintln!("{}\npanic: {}", context.message, context.exception);
+    }
+
     /// How many callbacks are scheduled and not yet run (cancelled ones included until their turn).
     pub fn pending(&self) -> usize {
         let state = self.state();
@@ -307,8 +368,17 @@ impl<R: Runtime> EventLoop<R> {
             state.ready.drain(..).collect()
         };
         for scheduled in batch {
-            if !scheduled.cancelled.load(Ordering::SeqCst) {
-                (scheduled.callback)(self);
+            if scheduled.cancelled.load(Ordering::SeqCst) {
+                continue;
+            }
+            // A panic is the callback's failure, not the loop's: it goes to the handler, and the turn
+            // goes on. Nothing of the loop's state is borrowed across the call, so nothing is left broken.
+            let callback = scheduled.callback;
+            if let Err(payload) = std::panic::catch_unwind(AssertUnwindSafe(|| callback(self))) {
+                self.call_exception_handler(&ExceptionContext {
+                    message: format!("Exception in callback {}", scheduled.name),
+                    exception: rosetta_rt::panic_message(payload.as_ref()),
+                });
             }
         }
         let mut state = self.state();
@@ -316,8 +386,8 @@ impl<R: Runtime> EventLoop<R> {
     }
 }
 
-fn scheduled<R: Runtime>(
-    callback: impl FnOnce(&EventLoop<R>) + Send + 'static,
+fn scheduled<R: Runtime, F: FnOnce(&EventLoop<R>) + Send + 'static>(
+    callback: F,
 ) -> (Scheduled<R>, TimerHandle) {
     let cancelled = Arc::new(AtomicBool::new(false));
     let handle = TimerHandle {
@@ -326,6 +396,7 @@ fn scheduled<R: Runtime>(
     (
         Scheduled {
             callback: Box::new(callback),
+            name: std::any::type_name::<F>(),
             cancelled,
         },
         handle,

@@ -18,10 +18,19 @@
 //! [`aexit`](AsyncContextManager::aexit) with how the body ended ([`Exit`]), whether it returned `Ok`,
 //! returned `Err`, or panicked; then it returns the body's result, or resumes the panic.
 //!
-//! What no Rust pattern can do: if the whole `async_with` future is **dropped** while the body is
-//! suspended (the task is cancelled, a `wait_for` times out), nothing can await `aexit` any more. Python
-//! would throw `CancelledError` into the body and still await `__aexit__`. Put teardown that must happen
-//! even then into a `Drop` guard of its own (synchronous), or spawn it as a task from there.
+//! Error precedence is Python's: an exception raised in `__aexit__` replaces the body's, whatever the
+//! body's was. So a failing `aexit` gives [`WithError::Exit`] whether the body returned `Ok`, returned
+//! `Err`, or panicked (the panic is then not resumed, as Python keeps the body's exception only as the
+//! new one's `__context__`).
+//!
+//! **A difference, kept on purpose: a cancelled body runs no `aexit`.** If the whole `async_with` future
+//! is dropped while the body is suspended (its task is cancelled, a `wait_for` times out), nothing can
+//! await `aexit` any more: Rust has no async `Drop`, and `async_with` belongs to no runtime it could
+//! spawn the teardown on (the manager is borrowed by the future being dropped, too). CPython throws
+//! `CancelledError` into the body and still awaits `__aexit__`. Here the manager is dropped, so put
+//! teardown that must happen even then into the manager's `Drop` (synchronous), or spawn it as a task
+//! from there. The conformance test `async_with_cancelled_body_drops_the_manager_without_aexit` holds
+//! this.
 //!
 //! # Examples
 //!
@@ -100,7 +109,8 @@ pub enum WithError<E, C> {
     /// The body returned `Err`; `aexit` ran and succeeded.
     #[error("the body of the context failed")]
     Body(E),
-    /// `aexit` failed. As in Python, its error replaces the body's.
+    /// `aexit` failed. As in Python, its error replaces the body's, whether the body returned `Err` or
+    /// panicked.
     #[error("exiting the context failed")]
     Exit(C),
 }
@@ -108,7 +118,8 @@ pub enum WithError<E, C> {
 /// `async with manager as value: body(value)`.
 ///
 /// Awaits `aenter`, runs `body` with its value, awaits `aexit` with how the body ended, and returns the
-/// body's value. A panic in the body is resumed after `aexit` has run.
+/// body's value. A panic in the body is resumed after `aexit` has run, unless `aexit` failed: its error
+/// then replaces the panic, as in Python.
 ///
 /// # Errors
 ///
@@ -134,8 +145,9 @@ where
         }
     };
     match (outcome, exited) {
-        (Err(payload), _) => resume_unwind(payload),
-        (Ok(_), Err(error)) => Err(WithError::Exit(error)),
+        // `__aexit__`'s exception replaces the body's, a panic included.
+        (_, Err(error)) => Err(WithError::Exit(error)),
+        (Err(payload), Ok(())) => resume_unwind(payload),
         (Ok(Ok(value)), Ok(())) => Ok(value),
         (Ok(Err(error)), Ok(())) => Err(WithError::Body(error)),
     }

@@ -14,7 +14,9 @@
 //! - [`gather_return_exceptions`] — `return_exceptions=True`: every slot holds its own outcome, and the
 //!   gather completes only when every child has.
 //! - Dropping an unfinished gather (cancelling it, or the task awaiting it) cancels every child still
-//!   running (`test_cancellation_broadcast`). An empty gather gives an empty vector.
+//!   running, and a child that is a task's handle cancels that task, whether or not the gather had got
+//!   to await it yet, as asyncio's gather attaches to its tasks at once (`test_cancellation_broadcast`).
+//!   [`shield`](fn@crate::shield) a task to keep it out of that. An empty gather gives an empty vector.
 //!
 //! # Examples
 //!
@@ -113,23 +115,32 @@ where
 }
 
 /// `asyncio.gather(*aws, return_exceptions=True)`: every child's own outcome, once every child is done.
-pub async fn gather_return_exceptions<R, I>(
+///
+/// The children are spawned now, as [`gather`]'s are, not when the returned future is first polled.
+pub fn gather_return_exceptions<R, I>(
     futures: I,
-) -> Vec<Result<<I::Item as Future>::Output, JoinError>>
+) -> impl Future<Output = Vec<Result<<I::Item as Future>::Output, JoinError>>>
 where
     R: Runtime,
     I: IntoIterator,
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    // Spawned now, as the children of a gather are; a guard cancels the rest if this future is dropped.
-    let mut children = Children(futures.into_iter().map(R::spawn).collect::<VecDeque<_>>());
-    let mut outcomes = Vec::with_capacity(children.0.len());
-    while let Some(child) = children.0.front_mut() {
-        outcomes.push(child.await);
-        children.0.pop_front();
+    // A guard cancels the rest if the returned future is dropped.
+    let mut children = Children(
+        futures
+            .into_iter()
+            .map(|future| R::spawn(Given::new(future)))
+            .collect::<VecDeque<_>>(),
+    );
+    async move {
+        let mut outcomes = Vec::with_capacity(children.0.len());
+        while let Some(child) = children.0.front_mut() {
+            outcomes.push(child.await);
+            children.0.pop_front();
+        }
+        outcomes
     }
-    outcomes
 }
 
 /// Handles that are cancelled when dropped: the children of an unfinished gather.
@@ -194,7 +205,9 @@ mod live {
         /// Registers a gather of `children` children; their tickets are `first()..first() + children`.
         pub(super) fn new<E: Send + 'static>(shared: &Arc<Shared<E>>, children: usize) -> Self {
             let children = u64::try_from(children).unwrap_or(u64::MAX);
-            let first = NEXT.fetch_add(children, Ordering::Relaxed);
+            // At least one ticket: an empty gather taking none would share its first ticket, its key
+            // here, with the next gather, and removing its entry would remove that gather's.
+            let first = NEXT.fetch_add(children.max(1), Ordering::Relaxed);
             let shared: Arc<dyn Any + Send + Sync> = shared.clone();
             let shared = Arc::downgrade(&shared);
             gathers().insert(first, Entry { children, shared });
@@ -265,6 +278,50 @@ impl<E> Shared<E> {
 }
 
 pin_project_lite::pin_project! {
+    /// A future a gather was given, as its child task holds it: dropped unfinished (the child task was
+    /// cancelled), it drops the future inside [`rosetta_rt::cancelling`], so that a task's handle given
+    /// to the gather is cancelled even if the child never got to poll it, as asyncio's gather attaches
+    /// to its tasks at once (`test_cancellation_broadcast`).
+    struct Given<F> {
+        // `None` once it has returned: dropped eagerly, so only an unfinished future goes the slow way.
+        #[pin]
+        future: Option<F>,
+    }
+
+    impl<F> PinnedDrop for Given<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut future = this.project().future;
+            if future.is_some() {
+                rosetta_rt::cancelling(|| future.set(None));
+            }
+        }
+    }
+}
+
+impl<F> Given<F> {
+    fn new(future: F) -> Self {
+        Given {
+            future: Some(future),
+        }
+    }
+}
+
+impl<F: Future> Future for Given<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let mut future = self.project().future;
+        let inner = future
+            .as_mut()
+            .as_pin_mut()
+            .expect("a gather's child is not polled after it returned");
+        let output = std::task::ready!(inner.poll(cx));
+        future.set(None);
+        Poll::Ready(output)
+    }
+}
+
+pin_project_lite::pin_project! {
     /// The task a gather spawns for child `index`: its future's output, split by `split` into a value or a
     /// failure. A failure (or a panic) is reported to the gather as soon as it happens, and the task then
     /// yields `None`.
@@ -273,7 +330,7 @@ pin_project_lite::pin_project! {
     /// argument and the future it awaits side by side), and so keeps the spawned task small.
     struct Child<F, S, E> {
         #[pin]
-        future: F,
+        future: Given<F>,
         split: S,
         ticket: live::Ticket,
         failure: PhantomData<fn() -> E>,
@@ -342,7 +399,7 @@ impl<R: Runtime, T: Send + 'static, E: Send + 'static> Gather<R, T, E> {
             .zip(registration.first()..)
             .map(|(future, ticket)| {
                 R::spawn(Child {
-                    future,
+                    future: Given::new(future),
                     split,
                     ticket,
                     failure: PhantomData,

@@ -13,7 +13,18 @@
 //! - [`cancel`](rosetta_rt::JoinHandle::cancel) then await gives `Err(JoinError::Cancelled)`, once the
 //!   task's future has been dropped; cancelling a task that has already finished keeps its result
 //!   (`test_cancel*`);
-//! - dropping it leaves the task running ("a created task runs until it is done").
+//! - **cancelling a task cancels the task it awaits**, as asyncio's `Task.cancel()` cancels the future
+//!   the task waits on: a handle dropped while it is being awaited (directly, through a
+//!   [`gather`](fn@crate::gather) or a [`wait_for`](fn@crate::wait_for)) cancels its task
+//!   (`test_cancel_awaited_task`, `test_cancellation_broadcast`, `test_wait_for`). [`shield`](fn@crate::shield)
+//!   is the way out;
+//! - dropping a handle that is not being awaited leaves the task running ("a created task runs until it
+//!   is done"), and so does [`detach`](rosetta_rt::JoinHandle::detach).
+//!
+//! [`run_in_executor`] gives a `Task` too. Its closure cannot be interrupted once started, so cancelling
+//! it gives `Err(JoinError::Cancelled)` **at once**, as cancelling asyncio's `run_in_executor` future
+//! does: a closure not yet started never runs, one that runs finishes in the background and its value is
+//! dropped; one that has finished keeps its result (`test_run_in_executor_cancel`).
 //!
 //! # Examples
 //!
@@ -42,9 +53,10 @@
 //!
 //! - `tokio`, `tokio-mt` and `async-std` handles detach on drop natively; smol's would cancel, and the
 //!   adapter detaches instead.
-//! - `run_in_executor` uses the runtime's blocking pool: one per tokio runtime, joined when the loop
-//!   closes; for smol and async-std the process-wide `blocking` pool. A closure that has started cannot be
-//!   cancelled on any runtime: cancelling its handle only stops the waiting.
+//! - `run_in_executor` uses the runtime's blocking pool: one per tokio runtime, so closing a tokio loop
+//!   waits for a closure still running; for smol and async-std the process-wide `blocking` pool, which
+//!   closing the loop does not wait for (the closure ends there later, its value dropped). A cancelled
+//!   closure gives `Cancelled` at once on every runtime.
 
 use std::future::Future;
 

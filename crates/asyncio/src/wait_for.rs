@@ -9,14 +9,28 @@
 //!
 //! - [`wait_for`] runs a future under a timeout. If the future finishes first, its output is returned. If
 //!   the deadline passes first, the future is dropped (Rust's cancellation), and only then is
-//!   [`TimeoutError`] returned: nothing of it is left running (`test_wait_for`).
-//! - [`wait_for_task`] does the same for a task that already runs: on timeout it cancels the task and
-//!   waits until the task's future is gone before returning the error
-//!   (`test_wait_for_waits_for_task_cancellation`). A task that finished before the cancellation took hold
-//!   keeps its result, which is returned.
-//! - A **zero timeout never starts the future** (`test_wait_for_timeout_less_then_0_or_0*`): it is dropped
-//!   without being polled, as CPython cancels the coroutine's task before it first runs. A task given a
-//!   zero timeout is cancelled at once, or returns its result if it had already finished.
+//!   [`TimeoutError`] returned: nothing of the future is left running. Given a task's handle, it polls
+//!   the handle, so dropping it on timeout cancels the task (a handle dropped while being awaited cancels
+//!   its task, see [`JoinHandle`](rosetta_rt::JoinHandle)); the cancellation takes hold at the task's next
+//!   suspension point, just after `wait_for` has returned (`test_wait_for`).
+//! - [`wait_for_task`] does the same for a task, and waits until the task's future is gone before
+//!   returning the error (`test_wait_for_waits_for_task_cancellation`). A task that finished before the
+//!   cancellation took hold keeps its result, which is returned.
+//! - A **zero timeout** (asyncio's `timeout <= 0`): [`wait_for`] never starts the future
+//!   (`test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started`): it is dropped without being
+//!   polled, as CPython cancels the coroutine's task before it first runs. [`wait_for_task`] returns a
+//!   finished task's result (`test_wait_for_timeout_less_then_0_or_0_future_done`) and cancels an
+//!   unfinished one, returning once it is gone (`test_wait_for_timeout_less_then_0_or_0`). `wait_for`
+//!   cannot tell a handle from a coroutine without polling it, and polling would start a coroutine: so
+//!   with a zero timeout it drops a handle unpolled too (inside [`rosetta_rt::cancelling`], so the task
+//!   is cancelled, not detached), and the result of a task that had already finished is lost. Give a
+//!   task to `wait_for_task`.
+//! - A deadline that has already passed once the future has first been polled (a timeout of a
+//!   nanosecond) times out at the future's first suspension, on every runtime, whatever its timer's
+//!   resolution: a future that completes without suspending gives its value, one that yields even once
+//!   times out. That is CPython 3.12's and 3.13's `wait_for` (built on `asyncio.timeout`, which
+//!   schedules a deadline already past with `call_soon`, ahead of the coroutine's next step). CPython
+//!   3.11's older `wait_for` still returned the value of a coroutine that yields once.
 //! - `None` waits forever.
 //!
 //! # How this differs from the runtimes' own timeouts
@@ -86,17 +100,26 @@ pub async fn wait_for<R: Runtime, F: Future>(
         return Ok(future.await);
     };
     if timeout.is_zero() {
-        // Never polled: the coroutine never starts.
-        drop(future);
+        // Never polled: the coroutine never starts. Dropped as a cancellation, so that a task's handle
+        // given here cancels its task rather than detaching it.
+        rosetta_rt::cancelling(|| drop(future));
         return Err(TimeoutError { timeout });
     }
-    let deadline = R::sleep_until(Instant::now() + timeout);
+    let deadline = Instant::now() + timeout;
     // `or` polls the future first, then the timer, and drops whichever loses.
     future::or(async { Ok(future.await) }, async {
-        deadline.await;
+        expiry::<R>(deadline).await;
         Err(TimeoutError { timeout })
     })
     .await
+}
+
+/// Waits until `deadline`. One already past is expired at once, without asking the runtime's timer,
+/// which may round it up to its next tick (tokio's 1 ms wheel), as `asyncio.timeout` calls it soon.
+async fn expiry<R: Runtime>(deadline: Instant) {
+    if Instant::now() < deadline {
+        R::sleep_until(deadline).await;
+    }
 }
 
 /// Waits for a running task for at most `timeout`; on timeout the task is cancelled, and the error is
@@ -115,10 +138,15 @@ pub async fn wait_for_task<R: Runtime, T: Send + 'static>(
     let Some(timeout) = timeout else {
         return Ok(task.await);
     };
-    if !timeout.is_zero() {
-        let deadline = R::sleep_until(Instant::now() + timeout);
+    if timeout.is_zero() {
+        // asyncio: a done future's result, whatever the timeout.
+        if task.is_finished() {
+            return Ok(task.await);
+        }
+    } else {
+        let deadline = Instant::now() + timeout;
         let outcome = future::or(async { Some((&mut task).await) }, async {
-            deadline.await;
+            expiry::<R>(deadline).await;
             None
         })
         .await;

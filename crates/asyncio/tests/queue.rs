@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use futures_lite::future::{self, poll_once};
 use rosetta_asyncio::{
     BaseQueue, Discipline, LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueError, QueueFull,
-    QueueShutDown, TaskDoneError,
+    QueueShutDown, TaskDoneError, TimeoutError, wait_for,
 };
 use rosetta_runtimes::rosetta_rt::Handle;
 use rosetta_runtimes::{Config, JoinError, Runtime, conformance};
@@ -55,17 +55,11 @@ async fn within<R: Runtime, F: Future>(what: &str, future: F) -> F::Output {
     .await
 }
 
-/// Puts 1, 3, 2 from a task, then gets three items here (CPython's `test_order`).
-async fn put_then_get<R: Runtime, D: Discipline<i32> + 'static>(q: BaseQueue<i32, D>) -> Vec<i32> {
-    let producer = R::spawn({
-        let q = q.clone();
-        async move {
-            for item in [1, 3, 2] {
-                q.put(item).await.expect("the queue is open");
-            }
-        }
-    });
-    producer.await.expect("the producer does not panic");
+/// Puts 1, 3, 2, then gets three items, all here (CPython's `test_order`).
+async fn put_then_get<D: Discipline<i32> + 'static>(q: BaseQueue<i32, D>) -> Vec<i32> {
+    for item in [1, 3, 2] {
+        q.put(item).await.expect("the queue is open");
+    }
     let mut items = Vec::new();
     for _ in 0..3 {
         items.push(q.get().await.expect("the queue is open"));
@@ -268,9 +262,9 @@ conformance! {
     #[test]
     fn fifo_lifo_and_priority_orders_test_order() {
         run::<Rt, _>(async {
-            assert_eq!(put_then_get::<Rt, _>(Queue::unbounded()).await, [1, 3, 2]);
-            assert_eq!(put_then_get::<Rt, _>(LifoQueue::unbounded()).await, [2, 3, 1]);
-            assert_eq!(put_then_get::<Rt, _>(PriorityQueue::unbounded()).await, [1, 2, 3]);
+            assert_eq!(put_then_get(Queue::unbounded()).await, [1, 3, 2]);
+            assert_eq!(put_then_get(LifoQueue::unbounded()).await, [2, 3, 1]);
+            assert_eq!(put_then_get(PriorityQueue::unbounded()).await, [1, 2, 3]);
 
             // `(priority, data)` entries, as Python's documentation suggests.
             let q = PriorityQueue::new(0);
@@ -387,7 +381,23 @@ conformance! {
     }
 
     #[test]
-    fn blocked_putters_are_served_in_fifo_order_test_get_with_waiting_putters() {
+    fn get_with_waiting_putters_test_get_with_waiting_putters() {
+        // CPython: maxsize 1; tasks put 'a' then 'b' ('b' waits); two gets give 'a', then 'b'. Tasks
+        // start in creation order on CPython's one thread; here the second starts once the first has put.
+        run::<Rt, _>(async {
+            let q = Queue::new(1);
+            let a = spawn_put::<Rt, _>(&q, 'a');
+            until::<Rt>("'a' is put", || q.qsize() == 1).await;
+            let b = spawn_put::<Rt, _>(&q, 'b');
+            until::<Rt>("the put of 'b' waits", || q.waiting_putters() == 1).await;
+            assert_eq!(within::<Rt, _>("a get", q.get()).await, Ok('a'));
+            assert_eq!(within::<Rt, _>("a get", q.get()).await, Ok('b'));
+            assert_eq!((a.await, b.await), (Ok(Ok(())), Ok(Ok(()))));
+        });
+    }
+
+    #[test]
+    fn blocked_putters_are_served_in_fifo_order() {
         run::<Rt, _>(async {
             let q = Queue::new(1);
             q.put_nowait(0).expect("there is room");
@@ -477,7 +487,43 @@ conformance! {
     }
 
     #[test]
-    fn a_woken_getter_dropped_before_it_runs_wakes_the_next_test_get_cancel_drop_many_pending_readers() {
+    fn a_cancelled_reader_passes_its_item_on_test_get_cancel_drop_many_pending_readers() {
+        // CPython: three reader tasks wait; 1 and 2 are put; reader1 is cancelled before it runs; the
+        // other two get {1, 2}. On a multi-thread runtime reader1 may have taken its item before the
+        // cancel lands (a race CPython's one thread cannot have; async-task then even reports
+        // `Cancelled`), so each reader records what it took, and a third item lets the last one go.
+        run::<Rt, _>(async {
+            let q = Queue::unbounded();
+            let took = Arc::new(Mutex::new(Vec::new()));
+            let reader = |n: u8| {
+                let (q, took) = (q.clone(), Arc::clone(&took));
+                Rt::spawn(async move {
+                    let item = q.get().await.expect("the queue is open");
+                    took.lock().unwrap().push((n, item));
+                })
+            };
+            let (reader1, reader2, reader3) = (reader(1), reader(2), reader(3));
+            until::<Rt>("the three readers wait", || q.waiting_getters() == 3).await;
+            q.put_nowait(1).expect("the queue is unbounded");
+            q.put_nowait(2).expect("the queue is unbounded");
+            if let Err(JoinError::Panicked(message)) = reader1.cancel().await {
+                panic!("reader1 panicked: {message}");
+            }
+            let reader1_took = took.lock().unwrap().iter().any(|&(n, _)| n == 1);
+            if reader1_took {
+                q.put_nowait(3).expect("the queue is unbounded");
+            }
+            within::<Rt, _>("reader3", reader3).await.expect("no panic");
+            within::<Rt, _>("reader2", reader2).await.expect("no panic");
+            let mut items: Vec<i32> = took.lock().unwrap().iter().map(|&(_, item)| item).collect();
+            items.sort_unstable();
+            assert_eq!(items, if reader1_took { vec![1, 2, 3] } else { vec![1, 2] });
+            assert!(q.empty());
+        });
+    }
+
+    #[test]
+    fn a_woken_getter_dropped_before_it_runs_wakes_the_next() {
         run::<Rt, _>(async {
             let q = Queue::unbounded();
             // The first in line is a future polled here, so that it can be dropped right after its
@@ -571,8 +617,21 @@ conformance! {
     }
 
     #[test]
+    fn a_timed_out_get_leaves_no_waiter_behind_test_cancelled_getters_not_being_held_in_self_getters() {
+        // CPython: `wait_for(queue.get(), 0.1)` on an empty queue of maxsize 5 times out, and no getter
+        // is left waiting.
+        run::<Rt, _>(async {
+            let queue = Queue::<u32>::new(5);
+            let timeout = Duration::from_millis(100);
+            assert_eq!(wait_for::<Rt, _>(queue.get(), Some(timeout)).await, Err(TimeoutError { timeout }));
+            assert_eq!(queue.waiting_getters(), 0);
+        });
+    }
+
+    #[test]
     fn cancelled_getters_leave_no_waiter_behind() {
-        // CPython's test_cancelled_getters_not_being_held_in_self_getters.
+        // The rule of CPython's test_cancelled_getters_not_being_held_in_self_getters, for ten getter
+        // tasks cancelled one by one.
         run::<Rt, _>(async {
             let q = Queue::unbounded();
             let getters: Vec<_> = (0..10).map(|_| spawn_get::<Rt, u32>(&q)).collect();
@@ -588,7 +647,8 @@ conformance! {
 
     #[test]
     fn cancelled_putters_leave_no_waiter_behind() {
-        // CPython's test_cancelled_puts_not_being_held_in_self_putters.
+        // CPython's test_cancelled_puts_not_being_held_in_self_putters, for ten putter tasks rather
+        // than one.
         run::<Rt, _>(async {
             let q = Queue::new(1);
             q.put_nowait(0).expect("there is room");

@@ -136,7 +136,14 @@ fn machine_section(out: &mut String, results: &Results) {
     let python = match (&results.python, &versions.python) {
         (PythonRun::Ran { loops, skipped }, Some(version)) => {
             let mut line = format!("{version}, loops: {}", loops.join(", "));
-            if let Some(uvloop) = &versions.uvloop {
+            if !versions.python_packages.is_empty() {
+                let packages: Vec<String> = versions
+                    .python_packages
+                    .iter()
+                    .map(|(name, version)| format!("{name} {version}"))
+                    .collect();
+                let _ = write!(line, " (from the project's venv: {})", packages.join(", "));
+            } else if let Some(uvloop) = &versions.uvloop {
                 let _ = write!(line, " (uvloop {uvloop})");
             }
             if !skipped.is_empty() {
@@ -236,6 +243,12 @@ pub fn headline(results: &Results) -> String {
         if let Some(delay) = &timer {
             row.push(time(Workload::TimerSleep, delay));
         }
+        rows.push(row);
+    }
+    // The Python loops that are not installed keep their rows, saying so.
+    for runner in results.python_not_installed() {
+        let mut row = vec![runner.to_owned(), "-".to_owned()];
+        row.resize(header.len(), crate::results::NOT_INSTALLED.to_owned());
         rows.push(row);
     }
     table(&mut out, &Rows { header, rows });

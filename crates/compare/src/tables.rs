@@ -3,7 +3,9 @@
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-use crate::results::{Figure, Modes, PYTHON_ASYNCIO, Reproducibility, Results, Status, Workload};
+use crate::results::{
+    Figure, Modes, PYTHON_ASYNCIO, PYTHON_LOOPS, Reproducibility, Results, Status, Workload,
+};
 use crate::units;
 
 /// A table: a header and its rows.
@@ -181,6 +183,17 @@ pub fn workload(results: &Results, workload: Workload) -> Rows {
                 row.push(over(asyncio));
             }
             rows.push(row);
+        }
+        // A Python loop that could not run this point says why in its row, in place of a figure.
+        for runner in PYTHON_LOOPS {
+            if results.figure(workload, param, runner).is_some() {
+                continue;
+            }
+            if let Some(says) = results.python_gap(runner, workload, param) {
+                let mut row = vec![param.to_owned(), runner.to_owned(), says.to_owned()];
+                row.resize(header.len(), "-".to_owned());
+                rows.push(row);
+            }
         }
     }
     Rows { header, rows }

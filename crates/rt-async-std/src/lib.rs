@@ -7,16 +7,22 @@
 //!   the global executor.
 //! - Underneath it is smol's machinery (`async-global-executor` over `async-executor`, timers from
 //!   `async-io`, the `blocking` pool), so its behaviour and its numbers are close to smol's.
-//! - Its `JoinHandle` detaches on drop; `cancel` is async and waits for the task to stop.
+//! - Its `JoinHandle` detaches on drop; `cancel` is async and waits for the task to stop. A blocking
+//!   closure's handle reports `Cancelled` at once, as on every runtime; the closure runs on in the
+//!   process-wide `blocking` pool, which closing (a no-op) does not wait for.
 //! - The global executor runs `ASYNC_STD_THREAD_COUNT` threads (default: one per CPU); the count cannot be
 //!   chosen per loop.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+mod io;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
+
+pub use io::AsyncStdStream;
 
 use rosetta_rt::{
     AsyncCancel, AsyncCancelTask, Config, Flavor, Handle, JoinHandle, Runtime, RuntimeError,
@@ -87,7 +93,7 @@ impl Runtime for AsyncStd {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        JoinHandle::new(AsyncCancelTask::new(AsyncStdTask(
+        JoinHandle::new_blocking(AsyncCancelTask::new(AsyncStdTask(
             async_std::task::spawn_blocking(f),
         )))
     }

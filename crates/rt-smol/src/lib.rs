@@ -12,11 +12,15 @@
 //!   whoever awaits the task, where the adapter catches it.
 //! - Timers are `async-io` timers: as precise as the OS allows (no 1 ms wheel).
 //! - The blocking pool is the `blocking` crate's, shared by the whole process; its idle threads exit
-//!   on their own. The `async-io` reactor thread is also process-wide, started on first use.
+//!   on their own. Closing a loop does not wait for a closure still running there: it ends later, its
+//!   value dropped. A cancelled blocking handle reports `Cancelled` at once (`async-task` alone would
+//!   wait for the closure to end), as on every runtime. The `async-io` reactor thread is also process-wide, started on first use.
 //! - `spawn` finds the running executor through a thread-local set by `block_on`, by the `smol-mt`
 //!   workers and by `spawn_blocking` closures.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+mod io;
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -116,7 +120,7 @@ macro_rules! smol_tasks {
                 let _running = enter(executor);
                 f()
             });
-            JoinHandle::new(AsyncCancelTask::new(SmolTask(task)))
+            JoinHandle::new_blocking(AsyncCancelTask::new(SmolTask(task)))
         }
 
         fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static {

@@ -8,12 +8,20 @@
 //! - `yield_now` is tokio's own: a task woken from inside its own poll would go to the worker's LIFO slot
 //!   and run again at once, so tokio defers the wake-up.
 //! - On `tokio-mt`, `block_on` runs on the calling thread, which is not a worker.
+//! - tokio's `abort` cannot stop a `spawn_blocking` closure that has started, and its handle then waits
+//!   for the closure and gives its value; the adapter's blocking handle reports `Cancelled` at once
+//!   instead, as on every runtime, and the closure's value is dropped. Closing the loop waits for a
+//!   closure still running (the blocking pool is the runtime's own).
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+mod io;
 
 use std::future::Future;
 use std::task::{Context, Poll};
 use std::time::Duration;
+
+pub use io::{TokioFile, TokioReadHalf, TokioStream, TokioWriteHalf};
 
 use rosetta_rt::{
     Config, Flavor, Handle, JoinError, JoinHandle, RawTask, Runtime, RuntimeError, RuntimeInfo,
@@ -48,6 +56,10 @@ impl<T: Send + 'static> RawTask<T> for TokioTask<T> {
     fn abort(&mut self) {
         self.0.abort();
     }
+
+    fn is_finished(&mut self) -> bool {
+        self.0.is_finished()
+    }
 }
 
 /// What both tokio flavors share: everything but how the runtime is built.
@@ -60,7 +72,7 @@ macro_rules! tokio_runtime {
             fn create($config: &Config) -> Result<Self, RuntimeError> {
                 let builder: Result<tokio::runtime::Builder, RuntimeError> = $builder;
                 Ok(Self {
-                    rt: builder?.enable_time().build()?,
+                    rt: builder?.enable_time().enable_io().build()?,
                 })
             }
 
@@ -87,7 +99,7 @@ macro_rules! tokio_runtime {
                 F: FnOnce() -> T + Send + 'static,
                 T: Send + 'static,
             {
-                JoinHandle::new(TokioTask(tokio::task::spawn_blocking(f)))
+                JoinHandle::new_blocking(TokioTask(tokio::task::spawn_blocking(f)))
             }
 
             fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static {

@@ -1,8 +1,10 @@
 //! Task handles: the one [`JoinHandle`] every runtime returns, and the [`RawTask`] each adapter wraps.
 
 use std::any::Any;
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
@@ -61,43 +63,142 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 /// A runtime's own task handle, as an adapter exposes it to [`JoinHandle`].
 ///
-/// Two methods, both required:
+/// Three methods, all required:
 /// - [`poll_join`](RawTask::poll_join) polls the task's outcome, turning the runtime's panic and
 ///   cancellation reports into [`JoinError`];
 /// - [`abort`](RawTask::abort) requests cancellation; once it has been called, `poll_join` resolves when
-///   the task's future has been dropped (`Cancelled`), or with the value if the task had finished first.
+///   the task's future has been dropped (`Cancelled`), or with the value if the task had finished first;
+/// - [`is_finished`](RawTask::is_finished) says whether the task has finished, without waiting.
 ///
-/// Dropping a raw task must **detach** it: the task keeps running.
+/// Dropping a raw task must **detach** it: the task keeps running. (Whether the [`JoinHandle`] around it
+/// cancels first is the handle's business: see its docs.)
 pub trait RawTask<T>: Unpin + Send + 'static {
     /// Polls the task's outcome.
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
 
     /// Requests cancellation. Calling it again, or after the task finished, has no further effect.
     fn abort(&mut self);
+
+    /// Whether the task has finished (or has been stopped), without waiting. A raw task that has to poll
+    /// to know keeps the outcome it saw for the next [`poll_join`](RawTask::poll_join).
+    fn is_finished(&mut self) -> bool;
 }
 
-/// The handle to a spawned task: await it for the outcome, drop it to detach, cancel it to stop the task.
+/// The handle was polled, found the task unfinished, and has not seen it finish since: it is being
+/// awaited, and dropping it now cancels the task.
+const AWAITING: u8 = 1;
+/// The handle is a blocking closure's ([`JoinHandle::new_blocking`]).
+const BLOCKING: u8 = 2;
+/// A blocking closure's handle was cancelled while the closure ran or waited: it reports `Cancelled`
+/// without waiting for the closure.
+const CANCELLED: u8 = 4;
+/// The handle has returned the task's outcome: dropping it has nothing left to cancel.
+const DONE: u8 = 8;
+
+thread_local! {
+    /// Set while [`cancelling`] runs on this thread.
+    static CANCELLING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` as a cancellation: every [`JoinHandle`] that `f` drops, on this thread, cancels its task,
+/// whether it was being awaited yet or not.
+///
+/// For a future that was *given* tasks to await and is cancelled before it got to poll them: asyncio's
+/// `gather(t1, t2)` attaches to its tasks at once, so cancelling it cancels them even if it never ran,
+/// whereas a handle dropped unpolled otherwise detaches. The toolkit's gather drops the futures of its
+/// unfinished children this way.
+///
+/// # Examples
+///
+/// ```
+/// # use rosetta_rt::Runtime;
+/// async fn demo<R: Runtime>() {
+///     let task = R::spawn(std::future::pending::<()>());
+///     // Dropped before anything awaited it, yet cancelled rather than detached.
+///     rosetta_rt::cancelling(|| drop(task));
+/// }
+/// # fn main() {}
+/// ```
+pub fn cancelling<T>(f: impl FnOnce() -> T) -> T {
+    /// Restores the outer state, even if `f` panics.
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CANCELLING.with(|cancelling| cancelling.set(self.0));
+        }
+    }
+    let _restore = Restore(CANCELLING.with(|cancelling| cancelling.replace(true)));
+    f()
+}
+
+/// The handle to a spawned task: await it for the outcome, cancel it to stop the task, drop it unawaited
+/// to detach.
 ///
 /// This is asyncio's `Task` as far as the loop is concerned. Awaiting gives `Ok(value)`,
 /// `Err(JoinError::Panicked(_))` or, after a cancel, `Err(JoinError::Cancelled)`.
-#[must_use = "dropping a JoinHandle detaches the task; bind it to `_` to say so"]
-pub struct JoinHandle<T, R> {
+///
+/// # Dropping: detach, unless the handle is being awaited
+///
+/// asyncio's `Task.cancel()` cancels the future the task is waiting on: a task cancelled in `await t`,
+/// `await gather(t, ...)` or `await wait_for(t, ...)` cancels `t` too. In Rust a task is cancelled by
+/// dropping its future, which drops whatever it was awaiting; so the handle carries the rule:
+///
+/// - a handle **dropped while it is being awaited** (it has been polled, found the task unfinished, and
+///   has not seen it finish since) **cancels its task**, as [`abort`](JoinHandle::abort) does. That is
+///   how cancelling a task reaches the tasks it awaits, directly or through a gather or a `wait_for`;
+/// - a handle dropped **before it was ever awaited**, or after its task finished, **detaches** the task:
+///   it runs on until done, as asyncio's "a created task runs until it is done or cancelled";
+/// - [`detach`](JoinHandle::detach) lets go of a handle without cancelling, even one being awaited
+///   (asyncio's `shield` is built on it);
+/// - a handle dropped inside [`cancelling`] cancels its task, awaited or not: what a gather does
+///   with the tasks it was given, as asyncio's gather attaches to them at once.
+///
+/// Tracking costs one byte, beside the runtime's own handle, and one store on a `Pending` poll.
+///
+/// # Blocking closures
+///
+/// A closure run by [`Runtime::spawn_blocking`](crate::Runtime::spawn_blocking) cannot be interrupted
+/// once it has started. Cancelling its handle gives `Err(Cancelled)` **at once**, as cancelling the
+/// future of asyncio's `run_in_executor` does: a closure that has not started never runs, and one that
+/// has runs to its end in the background, its value dropped. A closure that had already finished keeps
+/// its result (`Ok`).
+#[must_use = "dropping a JoinHandle that is not being awaited detaches the task; bind it to `_` to say so"]
+pub struct JoinHandle<T, R: RawTask<T>> {
     raw: R,
-    /// The outcome, once [`JoinHandle::is_finished`] has seen it (it has to poll to know).
-    /// Boxed: the handle stays small (a gather holds thousands), and only `is_finished` fills it.
-    outcome: Option<Box<Result<T, JoinError>>>,
+    /// `AWAITING`, `BLOCKING`, `CANCELLED`, `DONE`.
+    flags: u8,
+    output: PhantomData<fn() -> T>,
 }
 
 impl<T, R: RawTask<T>> JoinHandle<T, R> {
-    /// Wraps an adapter's raw task.
+    /// Wraps an adapter's raw task, for a spawned future.
     pub fn new(raw: R) -> Self {
-        JoinHandle { raw, outcome: None }
+        JoinHandle {
+            raw,
+            flags: 0,
+            output: PhantomData,
+        }
+    }
+
+    /// Wraps an adapter's raw task, for a blocking closure: cancelling it does not wait for a closure
+    /// that has started (see [Blocking closures](JoinHandle#blocking-closures)).
+    pub fn new_blocking(raw: R) -> Self {
+        JoinHandle {
+            raw,
+            flags: BLOCKING,
+            output: PhantomData,
+        }
     }
 
     /// Requests cancellation (asyncio's `task.cancel()`); await the handle for the outcome.
     pub fn abort(&mut self) {
-        if self.outcome.is_none() {
+        if self.flags & BLOCKING == 0 {
             self.raw.abort();
+        } else if self.flags & CANCELLED == 0 && !self.raw.is_finished() {
+            // A closure that has not started will not; one that runs cannot be stopped, and is not
+            // waited for.
+            self.raw.abort();
+            self.flags |= CANCELLED;
         }
     }
 
@@ -121,41 +222,63 @@ impl<T, R: RawTask<T>> JoinHandle<T, R> {
 
     /// Whether the task has finished (asyncio's `task.done()`), without waiting.
     ///
-    /// Polls the task once with a no-op waker and keeps the outcome for the next await.
+    /// On runtimes whose handle has to be polled to know, it is polled once with a no-op waker and the
+    /// outcome is kept for the next await. Asking does not count as awaiting: dropping the handle after
+    /// it still detaches.
     pub fn is_finished(&mut self) -> bool {
-        if self.outcome.is_none() {
-            let mut cx = Context::from_waker(Waker::noop());
-            if let Poll::Ready(outcome) = self.raw.poll_join(&mut cx) {
-                self.outcome = Some(Box::new(outcome));
-            }
-        }
-        self.outcome.is_some()
+        self.flags & CANCELLED != 0 || self.raw.is_finished()
     }
 
-    /// Detaches the task explicitly: it keeps running, and its outcome is discarded.
-    pub fn detach(self) {}
+    /// Detaches the task explicitly: it keeps running, and its outcome is discarded. Unlike a plain drop,
+    /// this never cancels, even a handle being awaited.
+    pub fn detach(mut self) {
+        self.flags |= DONE;
+    }
 }
 
 impl<T, R: RawTask<T>> Future for JoinHandle<T, R> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // `JoinHandle` is `Unpin`: both fields are (`R: Unpin` by the trait bound, `Option<Result<T, _>>`
-        // only moves `T` by value).
         let this = self.get_mut();
-        match this.outcome.take() {
-            Some(outcome) => Poll::Ready(*outcome),
-            None => this.raw.poll_join(cx),
+        if this.flags & CANCELLED != 0 {
+            this.flags = (this.flags & !AWAITING) | DONE;
+            return Poll::Ready(Err(JoinError::Cancelled));
+        }
+        match this.raw.poll_join(cx) {
+            Poll::Pending => {
+                this.flags |= AWAITING;
+                Poll::Pending
+            }
+            ready => {
+                // Finished: a drop now has nothing to cancel, and costs no call into the runtime.
+                this.flags = (this.flags & !AWAITING) | DONE;
+                ready
+            }
         }
     }
 }
 
+impl<T, R: RawTask<T>> Drop for JoinHandle<T, R> {
+    fn drop(&mut self) {
+        // A handle that gave its outcome (the common case) costs one test.
+        if self.flags & DONE == 0 && (self.flags & AWAITING != 0 || CANCELLING.with(Cell::get)) {
+            // Its awaiter was dropped mid-await, which is how a task is cancelled: pass it on.
+            self.abort();
+        }
+        // Dropping `raw` then detaches whatever is left.
+    }
+}
+
+// `JoinHandle` is `Unpin`: `R: Unpin` by the trait bound, and nothing else is pinned.
 impl<T, R: RawTask<T>> Unpin for JoinHandle<T, R> {}
 
-impl<T, R> fmt::Debug for JoinHandle<T, R> {
+impl<T, R: RawTask<T>> fmt::Debug for JoinHandle<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
-            .field("finished", &self.outcome.is_some())
+            .field("awaiting", &(self.flags & AWAITING != 0))
+            .field("blocking", &(self.flags & BLOCKING != 0))
+            .field("cancelled", &(self.flags & CANCELLED != 0))
             .finish_non_exhaustive()
     }
 }
@@ -262,6 +385,21 @@ impl<H: AsyncCancel<T>, T: Send + 'static> RawTask<T> for AsyncCancelTask<H, T> 
                 Poll::Ready(*outcome.take().expect("JoinHandle polled after completion"))
             }
             CancelState::Detached => panic!("JoinHandle polled after its task was detached"),
+        }
+    }
+
+    fn is_finished(&mut self) -> bool {
+        if matches!(self.state, CancelState::Finished(_) | CancelState::Detached) {
+            return true;
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.poll_join(&mut cx) {
+            Poll::Ready(outcome) => {
+                // The native handle has given its outcome; it is dropped here, which detaches nothing.
+                self.state = CancelState::Finished(Some(Box::new(outcome)));
+                true
+            }
+            Poll::Pending => false,
         }
     }
 

@@ -6,7 +6,8 @@
 //! `impl Future` or associated types, so generic code compiles to the same machine code as code written
 //! against the runtime directly, and a benchmark can show that the abstraction costs nothing.
 //!
-//! This crate depends on no other crate, ours or anyone's.
+//! This crate depends on no other crate of ours, and on one of anyone's: `futures-io`, whose
+//! `AsyncRead`/`AsyncWrite` the [`Io`] trait's streams speak.
 //!
 //! # Examples
 //!
@@ -32,12 +33,16 @@
 
 mod handle;
 mod info;
+pub mod io;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-pub use handle::{AsyncCancel, AsyncCancelTask, JoinError, JoinHandle, RawTask, panic_message};
+pub use handle::{
+    AsyncCancel, AsyncCancelTask, JoinError, JoinHandle, RawTask, cancelling, panic_message,
+};
 pub use info::{Config, Flavor, RuntimeError, RuntimeInfo};
+pub use io::{AsyncRead, AsyncWrite, Io};
 
 /// The handle type that [`Runtime::spawn`] and [`Runtime::spawn_blocking`] return on runtime `R`.
 pub type Handle<R, T> = JoinHandle<T, <R as Runtime>::Task<T>>;
@@ -62,8 +67,9 @@ pub type Handle<R, T> = JoinHandle<T, <R as Runtime>::Task<T>>;
 ///
 /// - **Loop lifetime.** [`create`](Runtime::create) builds the loop from a [`Config`];
 ///   [`close`](Runtime::close) shuts it down and returns only once every thread the runtime started has
-///   exited. Tasks still pending at close are dropped, without being polled again. Both steps can be
-///   called, and timed, on their own. A [`Flavor::Global`] runtime (async-std) has one process-wide loop:
+///   exited (a process-wide blocking pool is no loop's to join: see [`close`](Runtime::close)). Tasks
+///   still pending at close are dropped, without being polled again. Both steps can be called, and
+///   timed, on their own. A [`Flavor::Global`] runtime (async-std) has one process-wide loop:
 ///   for it create and close are no-ops and close drops nothing, which its [`RuntimeInfo`] says.
 /// - **Running loop.** [`spawn`](Runtime::spawn), [`spawn_blocking`](Runtime::spawn_blocking),
 ///   [`sleep`](Runtime::sleep) and [`yield_now`](Runtime::yield_now) act on the *running* loop: call them
@@ -73,16 +79,24 @@ pub type Handle<R, T> = JoinHandle<T, <R as Runtime>::Task<T>>;
 ///   `Ok(value)`, or `Err(JoinError::Panicked(message))` if it panicked; a panic never takes the loop
 ///   down, and other tasks keep running. Values come back per handle, so awaiting handles in spawn order
 ///   returns values in spawn order whatever order the tasks finished in.
-/// - **Dropping a handle detaches the task**: it keeps running until done (asyncio's "a created task runs
-///   until it is done or cancelled"). Adapters whose native handle cancels on drop (smol) detach
-///   explicitly.
+/// - **Dropping a handle detaches the task, unless it is being awaited**: a handle dropped before it was
+///   ever polled, or after its task finished, lets the task run until done (asyncio's "a created task
+///   runs until it is done or cancelled"); adapters whose native handle cancels on drop (smol) detach
+///   explicitly. A handle dropped **while it is being awaited** (polled, and the task not yet finished)
+///   cancels its task: a task is cancelled by dropping its future, so cancelling a task cancels the task
+///   it awaits, as asyncio's `Task.cancel()` cancels the future its task waits on.
+///   [`JoinHandle::detach`] lets go without cancelling; [`cancelling`] makes every handle dropped inside
+///   it cancel, awaited or not (what a gather does with the tasks it was given). See [`JoinHandle`].
 /// - **Cancelling** through [`JoinHandle::cancel`] and awaiting gives `Err(JoinError::Cancelled)` once the
 ///   task's future has been dropped, or `Ok(value)` if the task had already finished: a finished task keeps
 ///   its result, as in asyncio. A cancel that lands *while* the task's last poll is running on another
 ///   thread is a race either answer may win: tokio keeps the output, async-task (smol, async-std) drops it
 ///   and reports `Cancelled`.
 /// - **Blocking work** passed to [`spawn_blocking`](Runtime::spawn_blocking) runs on another thread, and
-///   the loop keeps running other tasks meanwhile. A closure that has started cannot be interrupted.
+///   the loop keeps running other tasks meanwhile. A closure that has started cannot be interrupted, so
+///   cancelling its handle gives `Err(JoinError::Cancelled)` **at once**, as cancelling asyncio's
+///   `run_in_executor` future does: a closure not yet started never runs, one that runs finishes in the
+///   background and its value is dropped, one that has finished keeps its result (`Ok`).
 /// - **Time.** [`sleep`](Runtime::sleep)`(d)` never completes before `d` has elapsed; how late it
 ///   completes is the runtime's timer resolution (tokio's timer wheel has 1 ms slots; async-io's timers
 ///   are as precise as the OS allows). Concurrent sleeps overlap.
@@ -108,7 +122,9 @@ pub trait Runtime: Sized + 'static {
     /// Closes the loop (asyncio's `loop.close()`). Required.
     ///
     /// Returns once every thread the runtime started has exited; pending tasks are dropped. A blocking
-    /// closure that is still running is waited for, since it cannot be interrupted.
+    /// closure that is still running cannot be interrupted: a runtime with a blocking pool of its own
+    /// (tokio) waits for it; one that uses a process-wide pool (smol, async-std: the `blocking` crate's)
+    /// returns without waiting, and the closure ends there later, its value dropped.
     fn close(self);
 
     /// Runs `future` to completion on this loop (asyncio's `run_until_complete`). Required.

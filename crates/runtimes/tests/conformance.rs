@@ -13,10 +13,24 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rosetta_runtimes::testing::{
-    EXPECTED, SetOnDrop, block_until_ticks, quiet_expected_panics, run, run_with, spawn_ticker,
-    within,
+    EXPECTED, SetOnDrop, block_until_ticks, eventually, quiet_expected_panics, run, run_with,
+    spawn_ticker, within,
 };
 use rosetta_runtimes::{Config, Flavor, JoinError, Runtime, conformance};
+
+/// Awaits `handle` for at most `limit`: `Some(outcome)` if it finished, `None` if the time ran out first
+/// (the handle has then been polled and is being awaited).
+async fn future_or_sleep<R: Runtime, H: Future + Unpin>(
+    handle: &mut H,
+    limit: Duration,
+) -> Option<H::Output> {
+    let handle = async { Some(handle.await) };
+    let timer = async {
+        R::sleep(limit).await;
+        None
+    };
+    futures_lite::future::or(handle, timer).await
+}
 
 /// Counts how many times the wrapped future is polled.
 struct CountPolls<F> {
@@ -145,6 +159,159 @@ conformance! {
             false
         });
         assert!(stopped, "the task's future was never dropped: the abort was lost with the handle");
+    }
+
+    #[test]
+    fn a_handle_dropped_while_awaited_cancels_its_task() {
+        // asyncio's `Task.cancel()` cancels the future the task waits on; here the awaiting task's
+        // future is dropped, and with it the handle it was awaiting.
+        let (outer, inner_dropped, inner_finished) = run::<Rt, _>(async {
+            let dropped = Arc::new(AtomicBool::new(false));
+            let finished = Arc::new(AtomicBool::new(false));
+            let (started, has_started) = async_channel::bounded(1);
+            let inner = Rt::spawn({
+                let guard = SetOnDrop(Arc::clone(&dropped));
+                let finished = Arc::clone(&finished);
+                async move {
+                    let _guard = guard;
+                    Rt::sleep(Duration::from_secs(3600)).await;
+                    finished.store(true, Ordering::SeqCst);
+                }
+            });
+            let outer = Rt::spawn(async move {
+                let (mut inner, started) = (inner, started);
+                // Awaited once before the test is told, so the handle is being awaited whenever the
+                // cancel lands.
+                assert!(future_or_sleep::<Rt, _>(&mut inner, Duration::from_millis(1)).await.is_none());
+                started.send(()).await.expect("the test waits");
+                let _ = inner.await;
+            });
+            has_started.recv().await.expect("the outer task starts");
+            let outer = outer.cancel().await;
+            (outer, eventually::<Rt>(&dropped).await, finished.load(Ordering::SeqCst))
+        });
+        assert_eq!(outer, Err(JoinError::Cancelled));
+        assert!(inner_dropped, "the awaited task was not cancelled with the task awaiting it");
+        assert!(!inner_finished);
+    }
+
+    #[test]
+    fn a_handle_not_being_awaited_detaches_when_its_owner_is_cancelled() {
+        // Held, polled once by `is_finished`, but not awaited when the owner is cancelled: it detaches.
+        let received = run::<Rt, _>(async {
+            let (tx, rx) = async_channel::bounded(1);
+            let (held, is_held) = async_channel::bounded(1);
+            let owner = Rt::spawn(async move {
+                let mut inner = Rt::spawn(async move {
+                    Rt::sleep(Duration::from_millis(20)).await;
+                    tx.send("done").await.expect("the receiver waits");
+                });
+                assert!(!inner.is_finished());
+                held.send(()).await.expect("the test waits");
+                std::future::pending::<()>().await;
+                drop(inner);
+            });
+            is_held.recv().await.expect("the owner starts");
+            assert_eq!(owner.cancel().await, Err(JoinError::Cancelled));
+            rx.recv().await
+        });
+        assert_eq!(received, Ok("done"));
+    }
+
+    #[test]
+    fn a_detached_handle_never_cancels_even_while_awaited() {
+        let received = run::<Rt, _>(async {
+            let (tx, rx) = async_channel::bounded(1);
+            let mut inner = Rt::spawn(async move {
+                Rt::sleep(Duration::from_millis(20)).await;
+                tx.send("done").await.expect("the receiver waits");
+            });
+            assert!(future_or_sleep::<Rt, _>(&mut inner, Duration::from_millis(1)).await.is_none());
+            inner.detach();
+            rx.recv().await
+        });
+        assert_eq!(received, Ok("done"));
+    }
+
+    #[test]
+    fn a_handle_is_at_most_one_word_more_than_the_runtimes_own() {
+        // A gather holds one handle per child: tracking "being awaited" must keep them small.
+        let size = std::mem::size_of::<rosetta_runtimes::rosetta_rt::Handle<Rt, u64>>();
+        let raw = std::mem::size_of::<<Rt as Runtime>::Task<u64>>();
+        assert!(size <= raw + std::mem::size_of::<usize>(), "a handle is {size} bytes, its raw task {raw}");
+    }
+
+    #[test]
+    fn cancelling_a_running_blocking_closure_gives_cancelled_at_once_and_the_closure_runs_on() {
+        // asyncio's `run_in_executor` future: `cancel()` and `CancelledError` at once; the thread runs on
+        // and its result is dropped. The closure here cannot end before the cancel has returned.
+        let (outcome, closure_ended, value_dropped) = run::<Rt, _>(async {
+            let (open, gate) = std::sync::mpsc::channel::<()>();
+            let (started, has_started) = async_channel::bounded(1);
+            let ended = Arc::new(AtomicBool::new(false));
+            let dropped = Arc::new(AtomicBool::new(false));
+            let closure = Rt::spawn_blocking({
+                let (ended, value) = (Arc::clone(&ended), SetOnDrop(Arc::clone(&dropped)));
+                move || {
+                    started.send_blocking(()).expect("the test waits");
+                    let _ = gate.recv_timeout(Duration::from_secs(60));
+                    ended.store(true, Ordering::SeqCst);
+                    value
+                }
+            });
+            has_started.recv().await.expect("the closure starts");
+            let outcome = closure.cancel().await.map(|_| ());
+            drop(open);
+            (outcome, eventually::<Rt>(&ended).await, eventually::<Rt>(&dropped).await)
+        });
+        assert_eq!(outcome, Err(JoinError::Cancelled));
+        assert!(closure_ended, "the closure was stopped");
+        assert!(value_dropped, "the closure's value was kept");
+
+        // A closure that has finished keeps its result.
+        let outcome = run::<Rt, _>(async {
+            let mut closure = Rt::spawn_blocking(|| 5);
+            let mut waited = 0;
+            while !closure.is_finished() {
+                assert!(waited < 60_000, "the closure never finished");
+                waited += 1;
+                Rt::sleep(Duration::from_millis(1)).await;
+            }
+            closure.cancel().await
+        });
+        assert_eq!(outcome, Ok(5));
+    }
+
+    #[test]
+    fn closing_a_loop_with_a_running_blocking_closure_waits_for_it_on_tokio_only() {
+        // tokio's blocking pool belongs to the runtime and is joined at close; smol's and async-std's is
+        // the process-wide `blocking` pool, which close does not wait for: the closure ends there later.
+        let rt = Rt::create(&Config::default()).expect("the runtime is created");
+        let ended = Arc::new(AtomicBool::new(false));
+        let (open, gate) = std::sync::mpsc::channel::<()>();
+        let own_pool = Rt::INFO.runtime_crate == "tokio";
+        rt.block_on({
+            let ended = Arc::clone(&ended);
+            async move {
+                let (started, has_started) = async_channel::bounded(1);
+                Rt::spawn_blocking(move || {
+                    started.send_blocking(()).expect("the test waits");
+                    // On tokio the gate never opens: close must wait for the closure's own timeout.
+                    let _ = gate.recv_timeout(Duration::from_millis(if own_pool { 50 } else { 60_000 }));
+                    ended.store(true, Ordering::SeqCst);
+                })
+                .detach();
+                has_started.recv().await.expect("the closure starts");
+            }
+        });
+        within(Duration::from_secs(60), "close with a running blocking closure", || rt.close());
+        assert_eq!(ended.load(Ordering::SeqCst), own_pool, "close did not do what the docs say");
+        drop(open);
+        let give_up = Instant::now() + Duration::from_secs(60);
+        while !ended.load(Ordering::SeqCst) && Instant::now() < give_up {
+            thread::sleep(Duration::from_millis(1));
+        }
+        assert!(ended.load(Ordering::SeqCst), "the closure never ended");
     }
 
     #[test]
