@@ -179,11 +179,19 @@ fn quick_json_on_two_runtimes_has_every_expected_key() {
         }
     }
     for figure in figures {
+        // A Python loop's timer can fire before its deadline (uvloop's does, docs/methodology.md):
+        // its lateness may be below zero. Every other figure is a time, never negative.
+        let early_is_possible = figure["runner"]
+            .as_str()
+            .is_some_and(|runner| runner.starts_with("python-"))
+            && figure["workload"]
+                .as_str()
+                .is_some_and(|workload| workload.starts_with("timer_"));
         for key in ["median_ns", "min_ns", "max_ns"] {
             assert!(
                 figure[key]
                     .as_f64()
-                    .is_some_and(|v| v.is_finite() && v >= 0.0),
+                    .is_some_and(|v| v.is_finite() && (v >= 0.0 || early_is_possible)),
                 "{key} of {figure}"
             );
         }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The Python anchors: workloads 1-4 of the Rust benches, on CPython's asyncio and on uvloop.
+"""The Python anchors: workloads 1-4 of the Rust benches, on CPython's asyncio, uvloop and rloop.
 
 Measures, with the same sizes as `cargo bench` (crates/workloads):
 
@@ -10,12 +10,15 @@ Measures, with the same sizes as `cargo bench` (crates/workloads):
   timer_sleep       how late gather(sleep(d), sleep(d), sleep(d)) completes, d = 1 ms and 10 ms
   timer_call_later  how late a loop.call_later(d, ...) callback runs
 
-on asyncio's default loop and on uvloop when it can be imported (it is skipped otherwise), and writes
+on asyncio's default loop, on uvloop and on rloop (an asyncio loop written in Rust), each chosen with
+asyncio.Runner(loop_factory=...); uvloop and rloop come from the project's venv (target/python-venv,
+python/requirements.txt) and are skipped, with why, when they cannot be imported. A point a loop
+cannot run is listed under "unsupported" with the exception it raised, and the others go on. It writes
 JSON next to criterion's output (target/criterion/python-baseline.json), where `rosetta overhead`
 reads it after `cargo bench`. Each number is the median over runs
 of the time of one iteration (or of its lateness), in nanoseconds, timed inside the running loop.
 
-    python3 benches/python/baseline.py [--out PATH] [--quick]
+    target/python-venv/bin/python benches/python/baseline.py [--out PATH] [--quick] [--loops L,L]
 
 `rosetta compare` runs it with its own sizes and budget (--gather-sizes, --pairs, --queue-items,
 --bounded-only, --budget-scale) and reads the same JSON; each record also has the fastest and slowest
@@ -24,6 +27,8 @@ sample (min_ns, max_ns).
 
 import argparse
 import asyncio
+import importlib
+import importlib.metadata
 import json
 import os
 import platform
@@ -37,6 +42,8 @@ QUEUE_ITEMS = 100_000
 QUEUE_BOUND = 1_024
 QUEUE_PAIRS = [1, 4, 16]
 TIMER_DELAYS_MS = [1, 10]
+# The loops measured: CPython's own, and the two that replace it (from the project's venv).
+LOOPS = ("asyncio", "uvloop", "rloop")
 
 now = time.perf_counter_ns
 
@@ -120,9 +127,11 @@ async def call_later_lateness(delay_s):
 
 
 def measure_loop(name, new_loop, plan):
-    """Every workload on loops made by `new_loop`; the result records."""
+    """Every workload on loops made by `new_loop`: the result records, and the points the loop could
+    not run (a young loop may lack something a workload needs), each with why."""
     scale = plan.budget_scale
     results = []
+    unsupported = []
 
     def record(group, parameter, samples, elements=None):
         results.append(
@@ -138,42 +147,115 @@ def measure_loop(name, new_loop, plan):
             }
         )
 
-    loop = new_loop()
-    try:
+    def point(group, parameter, measure, elements=None):
+        # CPython's own loop is the yardstick: anything it cannot do is a bug here, and stops the run.
+        # Another loop's failure is that loop's: said in its cell, and the other points go on.
+        try:
+            samples = measure()
+        except Exception as error:  # noqa: BLE001 - whatever the loop raised is what the cell says
+            if name == "asyncio":
+                raise
+            unsupported.append(
+                {"loop": name, "group": group, "parameter": parameter, "why": describe(error)}
+            )
+            return
+        record(group, parameter, samples, elements)
+
+    # The loop is chosen as asyncio itself recommends: a Runner with a loop factory, never a policy.
+    with asyncio.Runner(loop_factory=new_loop) as runner:
         for n in plan.gather_sizes:
-            samples = repeat(lambda: loop.run_until_complete(gather_once(n)), 0.5 * scale)
-            record("gather", str(n), samples, n)
+            point(
+                "gather",
+                str(n),
+                lambda: repeat(lambda: runner.run(gather_once(n)), 0.5 * scale),
+                n,
+            )
         for pairs in plan.pairs:
             for bounded in (True,) if plan.bounded_only else (True, False):
                 shape = f"{pairs}x{pairs}-{'bounded' if bounded else 'unbounded'}"
-                samples = repeat(
-                    lambda: loop.run_until_complete(queue_once(pairs, bounded, plan.queue_items)),
-                    1.0 * scale,
-                    min_runs=2,
+                point(
+                    "queue",
+                    shape,
+                    lambda: repeat(
+                        lambda: runner.run(queue_once(pairs, bounded, plan.queue_items)),
+                        1.0 * scale,
+                        min_runs=2,
+                    ),
+                    plan.queue_items,
                 )
-                record("queue", shape, samples, plan.queue_items)
         for delay_ms in plan.timer_delays_ms:
             delay = delay_ms / 1000
-            samples = repeat(lambda: loop.run_until_complete(sleep_lateness(delay)), 0.5 * scale)
-            record("timer_sleep", f"{delay_ms}ms", samples)
-            samples = repeat(lambda: loop.run_until_complete(call_later_lateness(delay)), 0.5 * scale)
-            record("timer_call_later", f"{delay_ms}ms", samples)
-    finally:
-        loop.close()
+            point(
+                "timer_sleep",
+                f"{delay_ms}ms",
+                lambda: repeat(lambda: runner.run(sleep_lateness(delay)), 0.5 * scale),
+            )
+            point(
+                "timer_call_later",
+                f"{delay_ms}ms",
+                lambda: repeat(lambda: runner.run(call_later_lateness(delay)), 0.5 * scale),
+            )
 
-    creates, closes = [], []
-    deadline = time.monotonic() + 0.5 * scale
-    while len(creates) < 10 or time.monotonic() < deadline:
-        start = now()
-        fresh = new_loop()
-        creates.append(now() - start)
-        start = now()
-        fresh.close()
-        closes.append(now() - start)
-    # asyncio's loop runs on the calling thread: it stands beside the current-thread runtimes.
-    record("loop_create", "current-thread", creates)
-    record("loop_close", "current-thread", closes)
-    return results
+    def create_close():
+        creates, closes = [], []
+        deadline = time.monotonic() + 0.5 * scale
+        while len(creates) < 10 or time.monotonic() < deadline:
+            start = now()
+            fresh = new_loop()
+            creates.append(now() - start)
+            start = now()
+            fresh.close()
+            closes.append(now() - start)
+        return creates, closes
+
+    # The factory's own cost: what a Runner pays for its loop, and what closing it costs.
+    try:
+        creates, closes = create_close()
+    except Exception as error:  # noqa: BLE001 - as in point()
+        if name == "asyncio":
+            raise
+        for group in ("loop_create", "loop_close"):
+            unsupported.append(
+                {"loop": name, "group": group, "parameter": "current-thread", "why": describe(error)}
+            )
+    else:
+        # asyncio's loop runs on the calling thread: it stands beside the current-thread runtimes.
+        record("loop_create", "current-thread", creates)
+        record("loop_close", "current-thread", closes)
+    return results, unsupported
+
+
+def describe(error):
+    """An exception as one line: its type and message."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+def loop_factories(names):
+    """The loop factory of each loop asked for that can be imported, and why each other one is not
+    there. asyncio's is the standard library's; uvloop and rloop come from the project's venv."""
+    factories, skipped = [], {}
+    for name in names:
+        if name == "asyncio":
+            factories.append((name, asyncio.new_event_loop))
+            continue
+        try:
+            module = importlib.import_module(name)
+        except ImportError as error:
+            skipped[name] = f"not importable: {error}"
+            continue
+        factories.append((name, module.new_event_loop))
+    return factories, skipped
+
+
+def loop_names(text):
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in LOOPS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: each loop must be one of {', '.join(LOOPS)}"
+        )
+    return names
 
 
 def positive_int(text):
@@ -204,31 +286,29 @@ def main():
     parser.add_argument("--queue-items", type=positive_int, default=QUEUE_ITEMS, help="items a run")
     parser.add_argument("--timer-delays-ms", type=sizes, default=TIMER_DELAYS_MS, help="D,D,...")
     parser.add_argument("--bounded-only", action="store_true", help="no unbounded queue")
-    parser.add_argument("--no-uvloop", action="store_true", help="asyncio's own loop only")
+    parser.add_argument(
+        "--loops", type=loop_names, default=list(LOOPS), help="L,L,... of asyncio, uvloop, rloop"
+    )
     args = parser.parse_args()
     if args.budget_scale is None:
         args.budget_scale = 0.25 if args.quick else 1.0
 
-    loops = [("asyncio", asyncio.new_event_loop)]
-    skipped = {}
-    if args.no_uvloop:
-        skipped["uvloop"] = "not asked for (--no-uvloop)"
-    else:
-        try:
-            import uvloop
+    loops, skipped = loop_factories(args.loops)
+    for name in LOOPS:
+        if name not in args.loops:
+            skipped[name] = "not asked for (--loops)"
 
-            loops.append(("uvloop", uvloop.new_event_loop))
-        except ImportError as error:
-            skipped["uvloop"] = f"not importable: {error}"
-
-    results = []
+    results, unsupported = [], []
     for name, new_loop in loops:
         print(f"python-baseline: {name} ...", file=sys.stderr, flush=True)
-        results.extend(measure_loop(name, new_loop, args))
+        measured, lacking = measure_loop(name, new_loop, args)
+        results.extend(measured)
+        unsupported.extend(lacking)
 
     versions = {"python": platform.python_version()}
-    if len(loops) > 1:
-        versions["uvloop"] = sys.modules["uvloop"].__version__
+    for name, _ in loops:
+        if name != "asyncio":
+            versions[name] = importlib.metadata.version(name)
     report = {
         "generated_by": "benches/python/baseline.py",
         "implementation": platform.python_implementation(),
@@ -236,6 +316,7 @@ def main():
         "machine": {"cpus": os.cpu_count(), "kernel": platform.release()},
         "loops": [name for name, _ in loops],
         "skipped": skipped,
+        "unsupported": unsupported,
         "unit": "nanoseconds per iteration (median); lateness past the deadline for timer_*",
         "results": results,
     }

@@ -3,7 +3,8 @@
 //! - [`matrix`] runs every scenario on every runtime, each in its own process under a watchdog, and
 //!   judges its transcript against CPython's (or, without python3, by the scenario's own checks);
 //! - [`perf`] measures the headline workloads in-process, runs interleaved across runtimes;
-//! - [`python`] runs the Python baseline (asyncio, and uvloop when importable);
+//! - [`python`] runs the Python baseline (asyncio, uvloop and rloop, the last two from the project's
+//!   venv);
 //! - [`results`] holds what was found; [`tables`], [`markdown`] and [`charts`] show it, in
 //!   [`units`];
 //! - [`overhead`] is `rosetta overhead`: criterion's estimates and the paired overhead runs, drawn

@@ -33,8 +33,13 @@ pub fn machine() -> Machine {
     }
 }
 
-/// The versions of this build (every crate the registry's runtimes are made of), and of `python` (with uvloop's, when it ran).
-pub fn versions(python: Option<String>, uvloop: Option<String>) -> Versions {
+/// The versions of this build (every crate the registry's runtimes are made of), of `python`, and of
+/// the venv's `python_packages` (uvloop's among them, when it ran).
+pub fn versions(python: Option<String>, python_packages: Vec<(String, String)>) -> Versions {
+    let uvloop = python_packages
+        .iter()
+        .find(|(name, _)| name == "uvloop")
+        .map(|(_, version)| version.clone());
     Versions {
         rustc: rosetta_runtimes::RUSTC_VERSION.to_owned(),
         async_rosetta: env!("CARGO_PKG_VERSION").to_owned(),
@@ -44,6 +49,7 @@ pub fn versions(python: Option<String>, uvloop: Option<String>) -> Versions {
             .collect(),
         python,
         uvloop,
+        python_packages,
     }
 }
 
@@ -71,7 +77,7 @@ mod tests {
 
     #[test]
     fn the_versions_stated_are_every_runtime_crate_of_the_registry_and_what_it_is_made_of() {
-        let versions = versions(None, None);
+        let versions = versions(None, Vec::new());
         let names: Vec<&str> = versions
             .crates
             .iter()

@@ -121,7 +121,14 @@ fn machine_section(out: &mut String, results: &Results) {
     let python = match (&results.python, &versions.python) {
         (PythonRun::Ran { loops, skipped }, Some(version)) => {
             let mut line = format!("{version}, loops: {}", loops.join(", "));
-            if let Some(uvloop) = &versions.uvloop {
+            if !versions.python_packages.is_empty() {
+                let packages: Vec<String> = versions
+                    .python_packages
+                    .iter()
+                    .map(|(name, version)| format!("{name} {version}"))
+                    .collect();
+                let _ = write!(line, " (from the project's venv: {})", packages.join(", "));
+            } else if let Some(uvloop) = &versions.uvloop {
                 let _ = write!(line, " (uvloop {uvloop})");
             }
             if !skipped.is_empty() {
@@ -225,6 +232,12 @@ pub fn headline(results: &Results) -> String {
                     .map_or("-".to_owned(), |f| crate::units::time(f.median_ns)),
             );
         }
+        rows.push(row);
+    }
+    // The Python loops that are not installed keep their rows, saying so.
+    for runner in results.python_not_installed() {
+        let mut row = vec![runner.to_owned(), "-".to_owned()];
+        row.resize(header.len(), crate::results::NOT_INSTALLED.to_owned());
         rows.push(row);
     }
     table(&mut out, &Rows { header, rows });

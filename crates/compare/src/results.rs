@@ -33,6 +33,10 @@ pub struct Results {
     pub figures: Vec<Figure>,
     /// Python's part of the run: what ran, or why nothing did.
     pub python: PythonRun,
+    /// The Python loops' cells with no figure, and what they say instead (`not installed`,
+    /// `unsupported: ...`).
+    #[serde(default)]
+    pub python_gaps: Vec<PythonGap>,
     /// Measurements that failed (a workload that lost an item, a runtime that could not start), each
     /// naming the workload and runner; their figures are missing.
     pub problems: Vec<String>,
@@ -76,6 +80,10 @@ pub struct Versions {
     pub python: Option<String>,
     /// uvloop's version, when it could be imported.
     pub uvloop: Option<String>,
+    /// The Python packages of the project's venv that the run used (uvloop, rloop, aiohttp,
+    /// aiofiles), name → version, as the venv reports them; empty without the venv.
+    #[serde(default)]
+    pub python_packages: Vec<(String, String)>,
 }
 
 /// One runtime of the comparison, as the registry describes it.
@@ -236,6 +244,10 @@ impl Workload {
 pub const PYTHON_ASYNCIO: &str = "python-asyncio";
 /// uvloop under CPython, when it could be imported.
 pub const PYTHON_UVLOOP: &str = "python-uvloop";
+/// rloop under CPython (an asyncio loop written in Rust), when it could be imported.
+pub const PYTHON_RLOOP: &str = "python-rloop";
+/// Every Python loop, in the order tables and charts show them.
+pub const PYTHON_LOOPS: [&str; 3] = [PYTHON_ASYNCIO, PYTHON_UVLOOP, PYTHON_RLOOP];
 
 /// One measured figure: a workload at one parameter, on one runner, over repeated runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,7 +257,7 @@ pub struct Figure {
     /// Its parameter: N for gather, `PxC-bounded` for queue, `1ms` for timers, `median`/`worst` for
     /// the stall, `default` for loops.
     pub param: String,
-    /// A runtime id, or [`PYTHON_ASYNCIO`] / [`PYTHON_UVLOOP`].
+    /// A runtime id, or one of [`PYTHON_LOOPS`].
     pub runner: String,
     /// Nanoseconds per iteration (or lateness per iteration): the median over runs.
     pub median_ns: f64,
@@ -293,13 +305,29 @@ impl Figure {
     }
 }
 
+/// A Python loop's cell that has no figure: the loop is not installed, or cannot run the workload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PythonGap {
+    /// One of [`PYTHON_LOOPS`].
+    pub runner: String,
+    /// The workload it lacks; `None` for all of them (the loop is not installed).
+    pub workload: Option<Workload>,
+    /// The parameter it lacks; `None` for all of them.
+    pub param: Option<String>,
+    /// What the cell says: `not installed`, or `unsupported: <why>`.
+    pub says: String,
+}
+
+/// What the cells of a loop that is not installed say.
+pub const NOT_INSTALLED: &str = "not installed";
+
 /// Python's part of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
 pub enum PythonRun {
     /// The baseline ran on these loops.
     Ran {
-        /// `asyncio`, and `uvloop` when importable.
+        /// `asyncio`, `uvloop`, `rloop`: those the script measured.
         loops: Vec<String>,
         /// Loops skipped, with why (`uvloop: not importable...`).
         skipped: Vec<String>,
@@ -339,12 +367,37 @@ impl Results {
     /// The runners with figures, runtimes in registry order first, then the Python loops.
     pub fn runners(&self) -> Vec<&str> {
         let mut runners: Vec<&str> = self.runtimes.iter().map(|rt| rt.id.as_str()).collect();
-        for python in [PYTHON_ASYNCIO, PYTHON_UVLOOP] {
+        for python in PYTHON_LOOPS {
             if self.figures.iter().any(|figure| figure.runner == python) {
                 runners.push(python);
             }
         }
         runners
+    }
+
+    /// What the cell of `workload` at `param` on the Python loop `runner` says when it has no figure:
+    /// `not installed`, or `unsupported: ...`.
+    pub fn python_gap(&self, runner: &str, workload: Workload, param: &str) -> Option<&str> {
+        self.python_gaps
+            .iter()
+            .find(|gap| {
+                gap.runner == runner
+                    && gap.workload.is_none_or(|w| w == workload)
+                    && gap.param.as_deref().is_none_or(|p| p == param)
+            })
+            .map(|gap| gap.says.as_str())
+    }
+
+    /// The Python loops that are not installed, in [`PYTHON_LOOPS`] order.
+    pub fn python_not_installed(&self) -> Vec<&str> {
+        PYTHON_LOOPS
+            .into_iter()
+            .filter(|runner| {
+                self.python_gaps
+                    .iter()
+                    .any(|gap| gap.runner == *runner && gap.workload.is_none())
+            })
+            .collect()
     }
 
     /// The cell of `scenario` on `runtime`.

@@ -12,7 +12,8 @@ use rosetta_scenarios::ScenarioInfo;
 use crate::markdown::{self, Place};
 use crate::matrix::{self, MatrixOptions, References};
 use crate::perf::{self, PerfPlan};
-use crate::results::{Mode, PythonRun, Results, SCHEMA, Workload};
+use crate::python::Prepared;
+use crate::results::{Mode, NOT_INSTALLED, PythonRun, Results, SCHEMA, Workload};
 use crate::{charts, machine, python, tables};
 
 /// The arguments of `rosetta compare`.
@@ -271,6 +272,18 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         0
     } + if do_perf { cases.len() } else { 0 }
         + usize::from(do_python);
+    // The venv is made (pip's lines on stderr) before the progress bar takes stderr over.
+    let prepared = do_python.then(python::prepare);
+    if let Some(Ok(Prepared {
+        not_installed: Some(why),
+        ..
+    })) = &prepared
+    {
+        eprintln!(
+            "rosetta compare: the Python packages are not installed, so the uvloop and rloop cells say \
+             \"{NOT_INSTALLED}\" and the run goes on: {why}"
+        );
+    }
     let progress = progress_bar(steps as u64);
 
     let mut matrix_cells = Vec::new();
@@ -303,30 +316,43 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
     }
 
     let python_version = rosetta_harness::python::version();
-    let (python_run, uvloop) = if do_python {
-        progress.set_message("Python baseline (asyncio, uvloop)");
-        let json = plan.out.join("python-baseline.json");
-        let outcome = python::run(
-            &plan.perf,
-            plan.python_budget,
-            python::Queues::Bounded,
-            &json,
-        );
-        progress.inc(1);
-        match outcome {
-            Ok(baseline) => {
-                figures.extend(baseline.figures);
-                (baseline.run, baseline.uvloop)
+    let (python_run, python_gaps, packages) = match &prepared {
+        Some(Ok(prepared)) => {
+            progress.set_message("Python baseline (asyncio, uvloop, rloop)");
+            let json = plan.out.join("python-baseline.json");
+            let outcome = python::run(
+                prepared,
+                &plan.perf,
+                plan.python_budget,
+                python::Queues::Bounded,
+                &json,
+            );
+            progress.inc(1);
+            match outcome {
+                Ok(baseline) => {
+                    figures.extend(baseline.figures);
+                    (baseline.run, baseline.gaps, baseline.packages)
+                }
+                Err(why) => (PythonRun::Skipped { why }, Vec::new(), Vec::new()),
             }
-            Err(why) => (PythonRun::Skipped { why }, None),
         }
-    } else {
-        (
+        Some(Err(why)) => {
+            progress.inc(1);
+            (
+                PythonRun::Skipped {
+                    why: format!("no python3 on this machine: {why}"),
+                },
+                Vec::new(),
+                Vec::new(),
+            )
+        }
+        None => (
             PythonRun::Skipped {
                 why: "left out (--skip python)".to_owned(),
             },
-            None,
-        )
+            Vec::new(),
+            Vec::new(),
+        ),
     };
     progress.finish_and_clear();
 
@@ -338,7 +364,7 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         mode: plan.mode,
         elapsed_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
         machine: machine::machine(),
-        versions: machine::versions(python_version, uvloop),
+        versions: machine::versions(python_version, packages),
         runtimes: machine::runtime_entries(&ids),
         scenarios: if do_matrix {
             plan.scenarios.iter().map(|s| s.id.to_owned()).collect()
@@ -348,6 +374,7 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         matrix: matrix_cells,
         figures,
         python: python_run,
+        python_gaps,
         problems,
     }
 }

@@ -3,7 +3,7 @@
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-use crate::results::{Figure, PYTHON_ASYNCIO, Results, Status, Workload};
+use crate::results::{Figure, PYTHON_ASYNCIO, PYTHON_LOOPS, Results, Status, Workload};
 use crate::units;
 
 /// A table: a header and its rows.
@@ -176,6 +176,17 @@ pub fn workload(results: &Results, workload: Workload) -> Rows {
                 row.push(asyncio.map_or("-".to_owned(), |py| units::ratio(figure.median_ns, py)));
             }
             rows.push(row);
+        }
+        // A Python loop that could not run this point says why in its row, in place of a figure.
+        for runner in PYTHON_LOOPS {
+            if results.figure(workload, param, runner).is_some() {
+                continue;
+            }
+            if let Some(says) = results.python_gap(runner, workload, param) {
+                let mut row = vec![param.to_owned(), runner.to_owned(), says.to_owned()];
+                row.resize(header.len(), "-".to_owned());
+                rows.push(row);
+            }
         }
     }
     Rows { header, rows }

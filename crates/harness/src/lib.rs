@@ -16,6 +16,7 @@
 
 pub mod cli;
 pub mod python;
+pub mod venv;
 
 use rosetta_runtimes::{Runtime, RuntimeInfo, RuntimeVisitor, UnknownRuntime};
 use rosetta_scenarios::{

@@ -1,4 +1,10 @@
-//! Running the CPython originals of `reference/python/` and reading their timed transcripts.
+//! Which Python runs what, and running the CPython originals of `reference/python/` and reading their
+//! timed transcripts.
+//!
+//! The one place that decides the interpreter: the references use only the standard library and run
+//! on [`interpreter`] (`ROSETTA_PYTHON`, or `python3`), with or without the project's venv; the Python
+//! baseline and every program that imports a package (uvloop, rloop, aiohttp, aiofiles) run on
+//! [`packages_interpreter`], the venv's, made by [`crate::venv`] when it is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -62,6 +68,26 @@ pub fn interpreter() -> Option<String> {
         .output()
         .is_ok_and(|out| out.status.success());
     runs.then(|| "python3".to_owned())
+}
+
+/// The interpreter of the project's venv, which imports the packages of `python/requirements.txt`;
+/// the venv is made first if it is missing or stale (see [`crate::venv::ensure`]).
+///
+/// # Errors
+///
+/// [`crate::venv::VenvError`]: why the packages are not installed, and how to get them.
+pub fn packages_interpreter() -> Result<PathBuf, crate::venv::VenvError> {
+    packages().map(|venv| venv.python().to_path_buf())
+}
+
+/// The project's venv itself, for its interpreter and its packages' versions; made as
+/// [`packages_interpreter`] makes it.
+///
+/// # Errors
+///
+/// As [`packages_interpreter`].
+pub fn packages() -> Result<crate::venv::Venv, crate::venv::VenvError> {
+    crate::venv::ensure()
 }
 
 /// `python3 --version`, if there is one.

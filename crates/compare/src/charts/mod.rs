@@ -88,6 +88,7 @@ pub enum ChartError {
 /// #         crates: vec![],
 /// #         python: None,
 /// #         uvloop: None,
+/// #         python_packages: vec![],
 /// #     },
 /// #     runtimes: vec![RuntimeEntry {
 /// #         id: "tokio".into(),
@@ -102,6 +103,7 @@ pub enum ChartError {
 /// #     matrix: vec![],
 /// #     figures: vec![],
 /// #     python: PythonRun::Skipped { why: "no python3".into() },
+/// #     python_gaps: vec![],
 /// #     problems: vec![],
 /// # };
 /// // `results` has one runtime, tokio, and one figure: 1 000 tasks gathered in 80 µs.

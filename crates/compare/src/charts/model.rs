@@ -5,7 +5,7 @@ use plotters::style::RGBColor;
 
 use rosetta_runtimes::RuntimeInfo;
 
-use crate::results::{PYTHON_UVLOOP, Results};
+use crate::results::{PYTHON_LOOPS, Results};
 
 /// A runtime crate's two colours, a dark one and its light partner (Tableau 20, whose pairs stay
 /// distinguishable for the common forms of colour blindness), in the order crates get them.
@@ -21,8 +21,13 @@ const HUES: [(RGBColor, RGBColor); 9] = [
     (RGBColor(0xb6, 0x99, 0x2d), RGBColor(0xf1, 0xce, 0x63)),
 ];
 
-/// The Python loops' colours, asyncio's and uvloop's: Tableau 20's greys, which no runtime gets.
-const PYTHON: (RGBColor, RGBColor) = (RGBColor(0x79, 0x70, 0x6e), RGBColor(0xba, 0xb0, 0xac));
+/// The Python loops' colours, asyncio's, uvloop's and rloop's: greys (Tableau 20's two, and a darker
+/// one), which no runtime gets.
+const PYTHON: [RGBColor; 3] = [
+    RGBColor(0x79, 0x70, 0x6e),
+    RGBColor(0xba, 0xb0, 0xac),
+    RGBColor(0x3f, 0x3a, 0x38),
+];
 
 /// The runners of a comparison in the order and colours every chart gives them, both read from the
 /// runtime registry, so that a runtime looks the same whichever runtimes a run measured.
@@ -99,11 +104,11 @@ impl<'a> Lineup<'a> {
 
     fn color(&self, runner: &str) -> RGBColor {
         let Some(at) = self.runtimes.iter().position(|(id, _)| *id == runner) else {
-            return if runner == PYTHON_UVLOOP {
-                PYTHON.1
-            } else {
-                PYTHON.0
-            };
+            let at = PYTHON_LOOPS
+                .iter()
+                .position(|python| *python == runner)
+                .unwrap_or(0);
+            return PYTHON[at];
         };
         let krate = self.runtimes[at].1;
         let mut crates: Vec<&str> = Vec::new();
@@ -198,7 +203,7 @@ mod tests {
 
     use super::super::testing::{registry, results};
     use super::*;
-    use crate::results::PYTHON_ASYNCIO;
+    use crate::results::{PYTHON_ASYNCIO, PYTHON_RLOOP, PYTHON_UVLOOP};
 
     /// A registry of ten runtimes: today's five, then compio and monoio, each with a thread-per-core
     /// flavor, and one more crate.
@@ -249,22 +254,23 @@ mod tests {
         );
         assert_eq!(hex(lineup.series(PYTHON_ASYNCIO).color), "#79706e");
         assert_eq!(hex(lineup.series(PYTHON_UVLOOP).color), "#bab0ac");
+        assert_eq!(hex(lineup.series(PYTHON_RLOOP).color), "#3f3a38");
     }
 
     #[test]
-    fn ten_runtimes_and_both_python_loops_get_twelve_colours() {
+    fn ten_runtimes_and_the_three_python_loops_get_thirteen_colours() {
         let registry = ten();
         let ids: Vec<&str> = registry.iter().map(|info| info.id).collect();
         let results = results(&ids, Vec::new());
         let lineup = Lineup::with_registry(&results, &registry);
         let mut colors: Vec<String> = ids
             .iter()
-            .chain(&[PYTHON_ASYNCIO, PYTHON_UVLOOP])
+            .chain(&PYTHON_LOOPS)
             .map(|id| hex(lineup.series(id).color))
             .collect();
         colors.sort();
         colors.dedup();
-        assert_eq!(colors.len(), 12, "{colors:?}");
+        assert_eq!(colors.len(), 13, "{colors:?}");
     }
 
     #[test]

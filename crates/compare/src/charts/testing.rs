@@ -57,6 +57,7 @@ pub(super) fn results(runtimes: &[&str], figures: Vec<Figure>) -> Results {
             crates: Vec::new(),
             python: Some("3.12.3".to_owned()),
             uvloop: None,
+            python_packages: Vec::new(),
         },
         runtimes: runtimes.iter().map(|id| entry(id)).collect(),
         scenarios: Vec::new(),
@@ -66,6 +67,7 @@ pub(super) fn results(runtimes: &[&str], figures: Vec<Figure>) -> Results {
             loops: vec!["asyncio".to_owned()],
             skipped: Vec::new(),
         },
+        python_gaps: Vec::new(),
         problems: Vec::new(),
     }
 }

@@ -54,7 +54,7 @@ pub fn from_criterion(dir: &Path) -> Result<Overhead, OverheadError> {
             });
         }
     };
-    let versions = crate::machine::versions(None, None);
+    let versions = crate::machine::versions(None, Vec::new());
     Ok(Overhead {
         schema: SCHEMA,
         rustc: versions.rustc,

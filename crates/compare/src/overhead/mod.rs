@@ -141,7 +141,7 @@ pub struct OverheadArgs {
     /// criterion's output directory [default: target/criterion].
     #[arg(long, value_name = "DIR")]
     pub criterion_dir: Option<PathBuf>,
-    /// First run benches/python/baseline.py (asyncio, and uvloop when importable) into it.
+    /// First run benches/python/baseline.py (asyncio, and uvloop and rloop from the project's venv) into it.
     #[arg(long)]
     pub python: bool,
     /// Also measure the overhead cases now, each toolkit case alternating with its native twin.
@@ -228,7 +228,14 @@ fn run(args: &OverheadArgs) -> Result<ExitCode, OverheadError> {
         .unwrap_or_else(default_criterion_dir);
     if args.python {
         let json = dir.join(PYTHON_BASELINE);
+        let prepared = crate::python::prepare().map_err(OverheadError::Python)?;
+        if let Some(why) = &prepared.not_installed {
+            eprintln!(
+                "rosetta overhead: uvloop and rloop are not installed, asyncio alone is measured: {why}"
+            );
+        }
         crate::python::run(
+            &prepared,
             &crate::perf::PerfPlan::full(),
             1.0,
             crate::python::Queues::Both,

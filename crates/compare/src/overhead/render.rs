@@ -9,7 +9,7 @@ use rosetta_workloads::{
 
 use super::{BLOCK_BEGIN, BLOCK_END, OVERHEAD_TARGET, Overhead, QUEUE_TARGET, TIMER_TARGET};
 use crate::markdown;
-use crate::results::{PYTHON_ASYNCIO, PYTHON_UVLOOP};
+use crate::results::PYTHON_LOOPS;
 use crate::tables::Rows;
 use crate::units;
 
@@ -473,7 +473,7 @@ fn floors(data: &Overhead) -> Rows {
 
 /// The Python anchors beside the toolkit's time on every runtime, for each measured point.
 fn python_anchors(data: &Overhead) -> Rows {
-    let loops: Vec<&str> = [PYTHON_ASYNCIO, PYTHON_UVLOOP]
+    let loops: Vec<&str> = PYTHON_LOOPS
         .into_iter()
         .filter(|runner| data.python.iter().any(|figure| figure.runner == *runner))
         .collect();
