@@ -502,3 +502,53 @@ pub fn run<R: Runtime + Io>(ctx: &Ctx) -> Result<(), ScenarioError> {
     let out = matches.get_one::<PathBuf>("out").cloned();
     ctx.asyncio_run::<R, _>(main::<R>(ctx, urls, out))?
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_url_file_or_an_unwritable_out_is_refused_before_the_run() {
+        let missing = INFO
+            .check_args(&["--urls", "/nonexistent/urls.txt"])
+            .unwrap_err();
+        assert!(matches!(missing, ScenarioError::Args(_)), "{missing}");
+        assert!(missing.to_string().contains("cannot read /nonexistent/urls.txt"), "{missing}");
+        let folder = INFO.check_args(&["--urls", "/"]).unwrap_err();
+        assert!(folder.to_string().contains("is not a file"), "{folder}");
+        let out = INFO
+            .check_args(&["--out", "/nonexistent/dir/out.txt"])
+            .unwrap_err();
+        assert!(out.to_string().contains("is not a folder"), "{out}");
+        let dir = std::env::temp_dir();
+        let out = INFO
+            .check_args(&["--out", dir.to_str().unwrap_or("/tmp")])
+            .unwrap_err();
+        assert!(out.to_string().contains("it is a folder"), "{out}");
+    }
+
+    #[test]
+    fn the_summary_masks_times_addresses_and_other_loggers() {
+        let log = "12:00:01 INFO:areq: Got response [200] for URL: http://127.0.0.1:5/a\n\
+                   12:00:01 DEBUG:asyncio: Using selector: EpollSelector\n\
+                   Traceback (most recent call last):\n";
+        let masks = vec![("127.0.0.1:5".to_owned(), "FIXTURE".to_owned())];
+        let lines = summary("source_url\tparsed_url\n", log, &masks);
+        assert_eq!(
+            lines,
+            [
+                "log: INFO:areq: Got response [200] for URL: http://FIXTURE/a",
+                "out: source_url\tparsed_url"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_space_is_the_one_disagreement_with_urljoin_allowed() {
+        assert_eq!(
+            urljoin_disagreements("out: http://h/p0.html\thttp://h/p 1.html"),
+            ["out: http://h/p0.html\thttp://h/p%201.html"]
+        );
+        assert_eq!(urljoin_disagreements("out: a\tb"), ["out: a\tb"]);
+    }
+}
