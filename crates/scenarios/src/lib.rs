@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod echo;
 pub mod http;
 pub mod parity;
 pub mod pyrandom;
@@ -360,6 +361,8 @@ macro_rules! for_each_scenario {
             loop_overhead => $crate::loop_overhead::INFO;
             chess => $crate::chess::INFO;
             waker => $crate::waker::INFO;
+            echo_server => $crate::echo_server::INFO;
+            echo_client => $crate::echo_client::INFO;
             areq => $crate::areq::INFO;
         }
     };
