@@ -165,7 +165,8 @@ pub fn urljoin_disagreements(line: &str) -> Vec<String> {
     vec![line.to_owned()]
 }
 
-/// The program's own check: the summary has the output file's header and at least one page's links.
+/// The program's own checks of a fixture crawl's summary: the header; every bad page of the fixture
+/// yields one error line for its URL and no output line; every linked page's links are written once.
 fn verify(lines: &[String]) -> Result<(), String> {
     if lines.is_empty() {
         return Ok(());
@@ -173,8 +174,34 @@ fn verify(lines: &[String]) -> Result<(), String> {
     if !lines.iter().any(|line| line == &format!("out: {HEADER}")) {
         return Err("the output file has no header line".to_owned());
     }
-    if !lines.iter().any(|line| line.starts_with("log: INFO:areq: Wrote results")) {
-        return Err("no page's links were written".to_owned());
+    let count = |predicate: &dyn Fn(&String) -> bool| lines.iter().filter(|line| predicate(line)).count();
+    let bad = [
+        "http://FIXTURE/site/missing.html",
+        "http://FIXTURE/site/error.html",
+        "http://FIXTURE/site/reset.html",
+        "http://CLOSED/site/p0.html",
+        crate::http::fixture::NOT_A_URL,
+    ];
+    for url in bad {
+        let errors = count(&|line| line.starts_with(&format!("log: ERROR:areq: aiohttp exception for {url} [")));
+        let mentions = count(&|line| line.starts_with("log: ") && (line.ends_with(url) || line.contains(&format!("{url} "))));
+        let written = count(&|line| line.starts_with(&format!("out: {url}\t")));
+        if (errors, mentions, written) != (1, 1, 0) {
+            return Err(format!(
+                "{url}: {errors} error lines, {mentions} log lines, {written} output lines; 1, 1 and 0 expected"
+            ));
+        }
+    }
+    let latin1 = "http://FIXTURE/site/latin1.html";
+    if count(&|line| line.starts_with(&format!("out: {latin1}\t"))) != 0 {
+        return Err(format!("{latin1} is not UTF-8, yet links of it were written"));
+    }
+    for n in 0..crate::http::fixture::PAGES {
+        let url = format!("http://FIXTURE/site/p{n}.html");
+        let wrote = count(&|line| line == &format!("log: INFO:areq: Wrote results for source URL: {url}"));
+        if wrote != 1 {
+            return Err(format!("{url}: written {wrote} times; once expected"));
+        }
     }
     Ok(())
 }
@@ -418,13 +445,14 @@ pub fn summary(out: &str, log: &str, masks: &[(String, String)]) -> Vec<String> 
 
 /// The masks of a fixture's addresses in a summary.
 pub fn fixture_masks(addr: SocketAddr, urls: &[String]) -> Vec<(String, String)> {
-    let mut masks = vec![(addr.to_string(), "FIXTURE".to_owned())];
+    // With the slash after the host, so that one address is never taken for the start of another.
+    let mut masks = vec![(format!("{addr}/"), "FIXTURE/".to_owned())];
     // The URL on the closed port is the one with another address.
     masks.extend(
         urls.iter()
-            .filter(|url| url.starts_with("http://") && !url.contains(&addr.to_string()))
+            .filter(|url| url.starts_with("http://") && !url.contains(&format!("{addr}/")))
             .filter_map(|url| url.strip_prefix("http://")?.split('/').next())
-            .map(|host| (host.to_owned(), "CLOSED".to_owned())),
+            .map(|host| (format!("{host}/"), "CLOSED/".to_owned())),
     );
     masks
 }
@@ -532,7 +560,7 @@ mod tests {
         let log = "12:00:01 INFO:areq: Got response [200] for URL: http://127.0.0.1:5/a\n\
                    12:00:01 DEBUG:asyncio: Using selector: EpollSelector\n\
                    Traceback (most recent call last):\n";
-        let masks = vec![("127.0.0.1:5".to_owned(), "FIXTURE".to_owned())];
+        let masks = vec![("127.0.0.1:5/".to_owned(), "FIXTURE/".to_owned())];
         let lines = summary("source_url\tparsed_url\n", log, &masks);
         assert_eq!(
             lines,

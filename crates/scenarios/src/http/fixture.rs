@@ -14,6 +14,8 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -60,6 +62,7 @@ pub struct Reset;
 pub struct Fixture<R: Io> {
     addr: SocketAddr,
     closed_port: u16,
+    accepted: Arc<AtomicUsize>,
     server: Option<Handle<R, ()>>,
 }
 
@@ -78,10 +81,18 @@ impl<R: Io> Fixture<R> {
         let listener = R::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
         let addr = R::local_addr(&listener)?;
         let deadline = Instant::now() + lifetime;
-        let server = R::spawn(serve::<R>(listener, addr, scale, deadline));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let server = R::spawn(serve::<R>(
+            listener,
+            addr,
+            scale,
+            deadline,
+            Arc::clone(&accepted),
+        ));
         Ok(Fixture {
             addr,
             closed_port,
+            accepted,
             server: Some(server),
         })
     }
@@ -89,6 +100,11 @@ impl<R: Io> Fixture<R> {
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many connections it has accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::Relaxed)
     }
 
     /// The URL list a crawl of the site reads: every page, linked or special, the URL on a closed port,
@@ -136,6 +152,7 @@ async fn serve<R: Io>(
     addr: SocketAddr,
     scale: TimeScale,
     deadline: Instant,
+    connections: Arc<AtomicUsize>,
 ) {
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -151,6 +168,7 @@ async fn serve<R: Io>(
             // A failed accept (the peer gave up in the backlog): go on with the next.
             continue;
         };
+        connections.fetch_add(1, Ordering::Relaxed);
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
             answer::<R>(request, addr, scale)
         });
@@ -269,4 +287,52 @@ fn big(addr: SocketAddr) -> Vec<u8> {
     body.extend(std::iter::repeat_n(b'x', padding));
     body.extend_from_slice(tail.as_bytes());
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use rosetta_rt::Runtime;
+    use rosetta_runtimes::rosetta_smol::Smol as Rt;
+
+    use super::*;
+    use crate::http::client::Session;
+
+    #[test]
+    fn one_session_reuses_its_keep_alive_connection_and_follows_a_redirect() {
+        let rt = Rt::create(&Default::default()).expect("a loop");
+        let (connections, statuses, sizes) = rt.block_on(async {
+            let fixture = Fixture::<Rt>::start(TimeScale::REAL, Duration::from_secs(30))
+                .await
+                .expect("the fixture binds");
+            let session = Session::<Rt>::new();
+            let mut statuses = Vec::new();
+            let mut sizes = Vec::new();
+            for path in [
+                "/site/p0.html",
+                "/site/p1.html",
+                "/site/redirect.html",
+                "/site/missing.html",
+                "/site/big.html",
+            ] {
+                let page = session
+                    .get(&format!("http://{}{path}", fixture.addr()))
+                    .await
+                    .expect("the fixture answers");
+                statuses.push(page.status.as_u16());
+                sizes.push(page.body.len());
+            }
+            let connections = fixture.connections();
+            fixture.stop().await;
+            (connections, statuses, sizes)
+        });
+        rt.close();
+        assert_eq!(statuses, [200, 200, 200, 404, 200]);
+        assert_eq!(sizes[4], BIG_BYTES);
+        // The redirect's target is page 0, byte for byte.
+        assert_eq!(sizes[2], sizes[0]);
+        assert_eq!(
+            connections, 1,
+            "every request in turn on the one keep-alive connection"
+        );
+    }
 }
