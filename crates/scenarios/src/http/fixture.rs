@@ -292,11 +292,11 @@ fn big(addr: SocketAddr) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use rosetta_rt::Runtime;
-    use rosetta_runtimes::rosetta_smol::Smol as Rt;
 
     use super::*;
     use crate::http::client::Session;
 
+    rosetta_runtimes::conformance! {
     #[test]
     fn one_session_reuses_its_keep_alive_connection_and_follows_a_redirect() {
         let rt = Rt::create(&Default::default()).expect("a loop");
@@ -334,5 +334,6 @@ mod tests {
             connections, 1,
             "every request in turn on the one keep-alive connection"
         );
+    }
     }
 }
