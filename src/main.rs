@@ -37,6 +37,9 @@ enum Command {
     /// Prints the overhead report from a `cargo bench` run (the generated block of
     /// docs/methodology.md), or with --check says whether the published block is stale.
     Overhead(rosetta_compare::OverheadArgs),
+    /// Serves the crawler's fixture site on 127.0.0.1 (for `areq`): prints its address and its URL
+    /// file, so that CPython's `reference/python/areq.py --urls FILE` can crawl the same site.
+    ServeFixture(rosetta_harness::cli::ServeArgs),
     /// Runs one cell of the comparison's matrix and prints its timed transcript (used by `compare`).
     #[command(hide = true)]
     Cell {
@@ -103,6 +106,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Run { scenario, run } => rosetta_harness::cli::run_scenario(&scenario, &run),
+        Command::ServeFixture(args) => rosetta_harness::cli::serve_fixture(&args),
     }
 }
 

@@ -162,3 +162,60 @@ pub fn example_main(scenario: &str) -> ExitCode {
         }
     }
 }
+
+/// `rosetta serve-fixture`: serves the crawler's fixture site, so that another program (CPython's
+/// `areq.py`) can crawl it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// The runtime that serves it: one of the registry's ids.
+    #[arg(long, short = 'r', default_value = "tokio")]
+    pub runtime: String,
+    /// Real seconds per logical second (the slow page takes two logical seconds), from 0.00001 to 100.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub time_scale: f64,
+    /// How long it serves, in real seconds, from 1 to 3600; it stops by itself then.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub seconds: u64,
+}
+
+/// Serves the fixture as `args` say: prints its address and the path of its URL file, serves until
+/// its time is over; 2 for bad input, 1 if it cannot serve.
+pub fn serve_fixture(args: &ServeArgs) -> ExitCode {
+    let runtime = match rosetta_runtimes::lookup(&args.runtime) {
+        Ok(runtime) => runtime,
+        Err(error) => return usage_error(&format!("--runtime: {error}")),
+    };
+    let scale = match TimeScale::new(args.time_scale) {
+        Ok(scale) => scale,
+        Err(error) => return usage_error(&format!("--time-scale: {error}")),
+    };
+    let lifetime = std::time::Duration::from_secs(args.seconds);
+    let served = match crate::crawl::serve(runtime.id, scale, lifetime) {
+        Ok(served) => served,
+        Err(error) => {
+            eprintln!("serve-fixture: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let file = rosetta_scenarios::areq::scratch_dir("fixture").map(|dir| dir.join("urls.txt"));
+    let text: String = served.urls.iter().map(|url| format!("{url}\n")).collect();
+    let file = match file.and_then(|file| std::fs::write(&file, text).map(|()| file)) {
+        Ok(file) => file,
+        Err(error) => {
+            eprintln!("serve-fixture: cannot write the URL file: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "serving http://{}/ on {} for {} s",
+        served.addr, runtime.id, args.seconds
+    );
+    println!("urls: {}", file.display());
+    println!(
+        "crawl it: python3 reference/python/areq.py --urls {} --out foundurls.txt",
+        file.display()
+    );
+    std::thread::sleep(lifetime);
+    served.stop();
+    ExitCode::SUCCESS
+}

@@ -15,10 +15,11 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod cli;
+pub mod crawl;
 pub mod python;
 pub mod venv;
 
-use rosetta_runtimes::{Runtime, RuntimeInfo, RuntimeVisitor, UnknownRuntime};
+use rosetta_runtimes::{Io, IoVisitor, Runtime, RuntimeInfo, UnknownRuntime};
 use rosetta_scenarios::{
     Ctx, Echo, Expect, Line, ScenarioError, ScenarioInfo, TimeScale, UnknownScenario, parity,
 };
@@ -120,9 +121,9 @@ pub fn run(request: &RunRequest, echo: Echo) -> Result<Vec<Line>, ScenarioError>
         scenario: &'a ScenarioInfo,
         ctx: &'a Ctx,
     }
-    impl RuntimeVisitor for Visit<'_> {
+    impl IoVisitor for Visit<'_> {
         type Output = Result<(), ScenarioError>;
-        fn visit<R: Runtime>(self) -> Self::Output {
+        fn visit<R: Runtime + Io>(self) -> Self::Output {
             rosetta_scenarios::run::<R>(self.scenario, self.ctx)
         }
     }
@@ -133,7 +134,7 @@ pub fn run(request: &RunRequest, echo: Echo) -> Result<Vec<Line>, ScenarioError>
         scenario: request.scenario,
         ctx: &ctx,
     };
-    rosetta_runtimes::visit(request.runtime.id, visit)
+    rosetta_runtimes::visit_io(request.runtime.id, visit)
         .map_err(|unknown| ScenarioError::Failed(unknown.to_string()))??;
     Ok(ctx.out.lines())
 }

@@ -17,6 +17,9 @@ pub enum PythonError {
     /// No `python3` on `PATH` (nor `ROSETTA_PYTHON` set).
     #[error("python3 was not found on PATH (set ROSETTA_PYTHON to use another interpreter)")]
     Missing,
+    /// The project's venv, with the packages a reference imports (aiohttp, aiofiles), is not there.
+    #[error("skipped: aiohttp not installed ({0})")]
+    NoPackages(String),
     /// The reference program is not where it should be.
     #[error("the reference program {0} is missing")]
     NoReference(PathBuf),
@@ -104,6 +107,9 @@ pub fn version() -> Option<String> {
 ///
 /// As [`transcript`].
 pub fn test_transcript(scenario: &ScenarioInfo) -> Result<Vec<Line>, PythonError> {
+    if scenario.id == crate::crawl::SCENARIO {
+        return crate::crawl::reference(crate::test_scale(scenario));
+    }
     transcript(
         scenario,
         crate::test_scale(scenario),

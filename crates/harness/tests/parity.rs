@@ -11,6 +11,10 @@
 //! systematic; so a mismatch is tried again, with fresh runs of both programs, up to [`ATTEMPTS`] times,
 //! and the test fails only if every attempt differs.
 //!
+//! The crawler (`areq`) is compared with CPython's `areq.py` run by the project's venv (aiohttp,
+//! aiofiles) on the fixture site; without the venv its tests are ignored, each saying
+//! "skipped: aiohttp not installed" and why (under CI they fail).
+//!
 //! Without python3 there is nothing to compare with: every test is reported as ignored, with the reason,
 //! and a line says how many were skipped. Under CI (`CI` set) python3 must be there: the test
 //! `python3_is_there` fails without it.
@@ -54,6 +58,17 @@ fn reference(scenario: &'static ScenarioInfo) -> Result<Arc<Vec<Line>>, Failed> 
 fn check<R: Runtime>(scenario: &'static ScenarioInfo) -> Result<Completion, Failed> {
     if python::interpreter().is_none() {
         return Ok(Completion::ignored_with(python::PythonError::Missing));
+    }
+    if scenario.id == rosetta_harness::crawl::SCENARIO {
+        // The crawler's reference imports aiohttp and aiofiles: the project's venv must be there.
+        if let Err(why) = python::packages_interpreter() {
+            let skipped = python::PythonError::NoPackages(why.to_string());
+            if std::env::var_os("CI").is_some() {
+                return Err(format!("CI must have the project's venv: {skipped}").into());
+            }
+            eprintln!("{} on {}: {skipped}", scenario.id, R::INFO.id);
+            return Ok(Completion::ignored_with(skipped));
+        }
     }
     let mut reference = reference(scenario)?;
     let request = RunRequest::at_test_scale(scenario.id, R::INFO.id)?;

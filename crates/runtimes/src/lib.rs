@@ -33,7 +33,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 use rosetta_ids::Registry;
-pub use rosetta_rt::{self, Config, Flavor, JoinError, Runtime, RuntimeInfo};
+pub use rosetta_rt::{self, Config, Flavor, Io, JoinError, Runtime, RuntimeInfo};
 
 // The adapter crates, re-exported so that the registry's macros can name them from any crate.
 #[doc(hidden)]
@@ -133,6 +133,18 @@ pub trait RuntimeVisitor {
     fn visit<R: Runtime>(self) -> Self::Output;
 }
 
+/// Generic code that also does I/O, to run on the runtime an id names; see [`visit_io`].
+///
+/// Every runtime of the registry implements [`Io`] as well as [`Runtime`]: a visitor of this kind
+/// reaches both.
+pub trait IoVisitor {
+    /// What the visit returns.
+    type Output;
+
+    /// Runs with `R` as the runtime.
+    fn visit<R: Runtime + Io>(self) -> Self::Output;
+}
+
 /// An id that names no runtime; its message lists the valid ones.
 pub type UnknownRuntime = rosetta_ids::Unknown<RuntimeInfo>;
 
@@ -147,6 +159,20 @@ macro_rules! registry {
         ///
         /// [`UnknownRuntime`] if no runtime has that id; its message lists the valid ones.
         pub fn visit<V: RuntimeVisitor>(id: &str, visitor: V) -> Result<V::Output, UnknownRuntime> {
+            $(
+                if id == <$ty as Runtime>::INFO.id {
+                    return Ok(visitor.visit::<$ty>());
+                }
+            )*
+            Err(REGISTRY.unknown(id))
+        }
+
+        /// Runs `visitor`, which does I/O, with the runtime whose id is `id`.
+        ///
+        /// # Errors
+        ///
+        /// [`UnknownRuntime`] if no runtime has that id; its message lists the valid ones.
+        pub fn visit_io<V: IoVisitor>(id: &str, visitor: V) -> Result<V::Output, UnknownRuntime> {
             $(
                 if id == <$ty as Runtime>::INFO.id {
                     return Ok(visitor.visit::<$ty>());

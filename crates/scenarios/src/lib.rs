@@ -23,6 +23,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
+pub mod echo;
+pub mod http;
 pub mod parity;
 pub mod pyrandom;
 pub mod transcript;
@@ -359,6 +361,9 @@ macro_rules! for_each_scenario {
             loop_overhead => $crate::loop_overhead::INFO;
             chess => $crate::chess::INFO;
             waker => $crate::waker::INFO;
+            echo_server => $crate::echo_server::INFO;
+            echo_client => $crate::echo_client::INFO;
+            areq => $crate::areq::INFO;
         }
     };
 }
@@ -377,7 +382,7 @@ macro_rules! scenarios {
         ///
         /// Whatever stopped the program: bad arguments (checked first, by [`ScenarioInfo::check_args`]), a
         /// loop that could not be created, a failed task.
-        pub fn run<R: Runtime>(info: &ScenarioInfo, ctx: &Ctx) -> Result<(), ScenarioError> {
+        pub fn run<R: Runtime + rosetta_rt::Io>(info: &ScenarioInfo, ctx: &Ctx) -> Result<(), ScenarioError> {
             info.check_args(&ctx.args)?;
             $(
                 if info.id == $info.id {

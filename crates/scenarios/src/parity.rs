@@ -52,7 +52,8 @@ pub fn parse_timed(output: &str) -> Result<Vec<Line>, String> {
 }
 
 /// Replaces what differs from run to run with placeholders: decimal numbers (measured seconds) with `#.#`,
-/// `<hex>` ids with `<hex>`, and clock times (`HH:MM:SS`) with `hh:mm:ss`.
+/// `<hex>` ids with `<hex>`, clock times (`HH:MM:SS`) with `hh:mm:ss`, and the port of a Python address
+/// tuple with `<port>`.
 pub fn mask(text: &str) -> String {
     static DECIMAL: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\d+\.\d+(e-?\d+)?").expect("valid regex"));
@@ -60,7 +61,11 @@ pub fn mask(text: &str) -> String {
         LazyLock::new(|| Regex::new(r"<[0-9a-f]{6,}>").expect("valid regex"));
     static CLOCK: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"\b\d{2}:\d{2}:\d{2}\b").expect("valid regex"));
-    let text = CLOCK.replace_all(text, "hh:mm:ss");
+    // A port picked by the system, in a Python address tuple: `('127.0.0.1', 54321)`.
+    static PORT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\('([^']*)', \d+\)").expect("valid regex"));
+    let text = PORT.replace_all(text, "('$1', <port>)");
+    let text = CLOCK.replace_all(&text, "hh:mm:ss");
     let text = HEX.replace_all(&text, "<hex>");
     DECIMAL.replace_all(&text, "#.#").into_owned()
 }

@@ -128,6 +128,11 @@ impl Transcript {
         }
     }
 
+    /// Where it echoes its lines.
+    pub fn echo(&self) -> Echo {
+        self.inner.echo
+    }
+
     /// The time scale.
     pub fn scale(&self) -> TimeScale {
         self.inner.scale
