@@ -108,6 +108,11 @@ pub enum RuntimeError {
     InvalidConfig(String),
     /// The OS refused a resource the loop needs (a thread, an epoll instance, a timer).
     Io(std::io::Error),
+    /// The runtime cannot run on this machine at all: its driver is not permitted here (io_uring
+    /// refused by seccomp or an old kernel). The message says what was refused and why, e.g.
+    /// "io_uring not permitted (Operation not permitted (os error 1))". Reports mark the runtime's
+    /// cells unavailable and go on.
+    Unavailable(String),
 }
 
 impl fmt::Display for RuntimeError {
@@ -115,6 +120,7 @@ impl fmt::Display for RuntimeError {
         match self {
             RuntimeError::InvalidConfig(message) => write!(f, "invalid runtime config: {message}"),
             RuntimeError::Io(error) => write!(f, "cannot create the runtime: {error}"),
+            RuntimeError::Unavailable(message) => write!(f, "unavailable: {message}"),
         }
     }
 }
@@ -122,7 +128,7 @@ impl fmt::Display for RuntimeError {
 impl std::error::Error for RuntimeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            RuntimeError::InvalidConfig(_) => None,
+            RuntimeError::InvalidConfig(_) | RuntimeError::Unavailable(_) => None,
             RuntimeError::Io(error) => Some(error),
         }
     }
