@@ -118,7 +118,9 @@ impl Runtime for Compio {
         runtime_crate: "compio-runtime",
         flavor: Flavor::CurrentThread,
         discontinued: None,
-        notes: "thread-per-core, completion-based (io_uring, owned buffers); dropping a compio JoinHandle cancels it (the adapter detaches)",
+        notes: "owned-buffer I/O, one task per operation behind the trait; dropping a compio JoinHandle cancels it (the adapter detaches)",
+        driver: "io_uring (completion)",
+        model: "thread-per-core",
     };
 
     type Task<T: Send + 'static> = AsyncCancelTask<CompioTask<T>, T>;
@@ -130,6 +132,13 @@ impl Runtime for Compio {
             )));
         }
         match compio_runtime::Runtime::new() {
+            // Another driver would be a different runtime to measure: refuse rather than mislabel it.
+            Ok(runtime) if runtime.driver_type() != compio_driver::DriverType::IoUring => {
+                Err(RuntimeError::Unavailable(format!(
+                    "io_uring not permitted (compio chose its {:?} driver)",
+                    runtime.driver_type()
+                )))
+            }
             Ok(runtime) => Ok(Compio { runtime }),
             Err(error) if refuses_io_uring(&error) => Err(RuntimeError::Unavailable(format!(
                 "io_uring not permitted ({error})"

@@ -58,6 +58,13 @@ pub struct RuntimeInfo {
     pub discontinued: Option<&'static str>,
     /// One line on what makes this runtime differ underneath (timers, handles, pools).
     pub notes: &'static str,
+    /// The OS mechanism its I/O waits on, and whether that mechanism reports readiness or completion:
+    /// `"epoll (readiness)"`, `"io_uring (completion)"`.
+    pub driver: &'static str,
+    /// How tasks are placed on threads: `"single thread"` (every task on the thread that calls
+    /// `block_on`), `"work-stealing"`, `"shared queue"` (N threads running one queue), or
+    /// `"thread-per-core"` (a runtime per thread; a task never leaves the thread that spawned it).
+    pub model: &'static str,
 }
 
 /// How to build a loop.
