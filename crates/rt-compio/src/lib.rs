@@ -22,8 +22,8 @@
 //! - `spawn` needs the compio runtime of the calling thread: it works from `block_on` and from tasks;
 //!   from a `spawn_blocking` closure (another thread, with no ring of its own) it panics with compio's
 //!   "not in a compio runtime", a documented difference (docs/runtimes.md).
-//! - If the kernel refuses io_uring (seccomp, an old kernel), [`Compio::create`](rosetta_rt::Runtime)
-//!   returns [`RuntimeError::Unavailable`]; setting the environment variable
+//! - If the kernel refuses io_uring (seccomp, an old kernel), [`Compio`]'s `create` returns
+//!   [`RuntimeError::Unavailable`]; setting the environment variable
 //!   [`FORCE_NO_IO_URING`] to anything but `0` makes it do so, so that the path can be tested.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -182,7 +182,8 @@ impl Runtime for Compio {
     }
 
     fn sleep_until(deadline: Instant) -> impl Future<Output = ()> + Send + 'static {
-        // compio's timer future is `!Send`; its task's handle is `Send`, and dropping it cancels the timer.
+        // compio's timer future is `!Send`; its task's handle is `Send`, and dropping the handle cancels
+        // the timer.
         let timer = compio_runtime::spawn(compio_runtime::time::sleep_until(deadline));
         async move {
             // `Err` only if the loop closed meanwhile, when nobody waits any more.
