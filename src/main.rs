@@ -131,7 +131,7 @@ fn runtimes_table() -> String {
         .load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header([
-            "id", "runtime", "crate", "version", "flavor", "workers", "notes",
+            "id", "runtime", "crate", "version", "flavor", "workers", "driver", "model", "notes",
         ]);
     for info in RUNTIMES {
         let workers = rosetta_runtimes::worker_threads(info.id, &config).unwrap_or(1);
@@ -146,6 +146,8 @@ fn runtimes_table() -> String {
             rosetta_runtimes::runtime_version(info).to_owned(),
             info.flavor.to_string(),
             workers.to_string(),
+            info.driver.to_owned(),
+            info.model.to_owned(),
             notes,
         ]);
     }

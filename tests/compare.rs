@@ -318,3 +318,48 @@ fn a_panicking_and_a_hanging_scenario_are_cells_not_crashes() {
     assert_eq!(cell("countasync", "tokio")["status"], "pass");
     assert_eq!(cell("wait_for", "smol")["status"], "pass");
 }
+
+#[test]
+fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on() {
+    let out = out_dir("unavailable");
+    let assert = rosetta()
+        .args([
+            "compare",
+            "--quick",
+            "--runtimes",
+            "tokio,compio",
+            "--scenarios",
+            "countasync",
+            "--skip",
+            "perf",
+            "--skip",
+            "python",
+            "--json",
+            "--out",
+        ])
+        .arg(&out)
+        .env("ROSETTA_FORCE_NO_IO_URING", "1")
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("stdout is JSON");
+    let cell = |runtime: &str| {
+        json["matrix"]
+            .as_array()
+            .expect("matrix")
+            .iter()
+            .find(|cell| cell["scenario"] == "countasync" && cell["runtime"] == runtime)
+            .cloned()
+            .expect("the cell")
+    };
+    let refused = cell("compio");
+    assert_eq!(refused["status"], "unavailable", "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("unavailable: io_uring not permitted (")
+                && d.contains("ROSETTA_FORCE_NO_IO_URING")),
+        "{refused}"
+    );
+    assert_eq!(cell("tokio")["status"], "pass");
+}

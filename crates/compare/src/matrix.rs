@@ -97,6 +97,11 @@ pub fn run_cell(
                 ));
                 return cell;
             }
+            Err(Stopped::Unavailable(why)) => {
+                cell.status = Status::Unavailable;
+                cell.detail = Some(why);
+                return cell;
+            }
             Err(Stopped::Failed(why)) => {
                 cell.status = Status::Fail;
                 cell.detail = Some(plain(&why));
@@ -162,7 +167,12 @@ enum Stopped {
     TimedOut,
     /// It exited with an error or a panic: the message.
     Failed(String),
+    /// Its runtime cannot run here (exit code [`UNAVAILABLE_EXIT`]): the reason it printed.
+    Unavailable(String),
 }
+
+/// The exit code of a cell whose runtime cannot run on this machine (`RuntimeError::Unavailable`).
+const UNAVAILABLE_EXIT: u8 = 3;
 
 /// Runs `<exe> cell <scenario> <runtime>` under the watchdog; its transcript.
 fn run_child(options: &MatrixOptions, scenario: &str, runtime: &str) -> Result<Vec<Line>, Stopped> {
@@ -196,6 +206,12 @@ fn run_child(options: &MatrixOptions, scenario: &str, runtime: &str) -> Result<V
     };
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
+    if status.code() == Some(i32::from(UNAVAILABLE_EXIT)) {
+        let why = stderr.lines().rev().find(|line| !line.trim().is_empty());
+        return Err(Stopped::Unavailable(
+            why.unwrap_or("unavailable").trim().to_owned(),
+        ));
+    }
     if !status.success() {
         return Err(Stopped::Failed(failure_message(&stderr, status)));
     }
@@ -236,7 +252,8 @@ fn failure_message(stderr: &str, status: std::process::ExitStatus) -> String {
 
 /// The `cell` subcommand: runs `scenario` on `runtime` at its test scale, as the parity checks do, and
 /// prints its timed transcript (`{t}\t{line}` per line) on stdout. Exit code 1 on an error, 2 on an
-/// unknown id; a panic ends the process as panics do (code 101).
+/// unknown id, 3 when the runtime cannot run here (its reason last on stderr); a panic ends the process
+/// as panics do (code 101).
 pub fn cell_main(scenario: &str, runtime: &str) -> ExitCode {
     let request = match RunRequest::at_test_scale(scenario, runtime) {
         Ok(request) => request,
@@ -261,6 +278,12 @@ pub fn cell_main(scenario: &str, runtime: &str) -> ExitCode {
             }
             print!("{out}");
             ExitCode::SUCCESS
+        }
+        Err(rosetta_scenarios::ScenarioError::Runtime(
+            error @ rosetta_runtimes::rosetta_rt::RuntimeError::Unavailable(_),
+        )) => {
+            eprintln!("{error}");
+            ExitCode::from(UNAVAILABLE_EXIT)
         }
         Err(error) => {
             eprintln!("{scenario} on {runtime}: {error}");

@@ -124,6 +124,8 @@ pub enum Status {
     Fail,
     /// Stopped by the watchdog.
     TimedOut,
+    /// The runtime cannot run on this machine (io_uring refused): not run, not a failure.
+    Unavailable,
 }
 
 impl Status {
@@ -139,6 +141,7 @@ impl Status {
             Status::DiffersAsDocumented => "differs (documented)",
             Status::Fail => "FAIL",
             Status::TimedOut => "TIMED OUT",
+            Status::Unavailable => "unavailable",
         }
     }
 }

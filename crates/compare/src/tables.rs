@@ -89,7 +89,7 @@ pub fn matrix_notes(results: &Results) -> Rows {
                         None => documented.push((why, vec![&cell.runtime])),
                     }
                 }
-                Status::Fail | Status::TimedOut => rows.push(vec![
+                Status::Fail | Status::TimedOut | Status::Unavailable => rows.push(vec![
                     scenario.clone(),
                     cell.runtime.clone(),
                     cell.status.label().to_owned(),

@@ -64,6 +64,8 @@ impl Runtime for AsyncStd {
         flavor: Flavor::Global,
         discontinued: Some("discontinued since 2025; its README says to use smol"),
         notes: "global runtime: create and close are no-ops, close drops no task; smol's executor and timers underneath",
+        driver: "epoll (readiness)",
+        model: "shared queue",
     };
 
     type Task<T: Send + 'static> = AsyncCancelTask<AsyncStdTask<T>, T>;

@@ -154,6 +154,8 @@ impl Runtime for Smol {
         flavor: Flavor::CurrentThread,
         discontinued: None,
         notes: "dropping a smol Task cancels it (the adapter detaches); timerfd-precise timers",
+        driver: "epoll (readiness)",
+        model: "single thread",
     };
 
     smol_tasks!();
@@ -192,6 +194,8 @@ impl Runtime for SmolMultiThread {
         flavor: Flavor::MultiThread,
         discontinued: None,
         notes: "async-executor run by N threads; dropping a smol Task cancels it (the adapter detaches)",
+        driver: "epoll (readiness)",
+        model: "shared queue",
     };
 
     smol_tasks!();

@@ -130,6 +130,8 @@ tokio_runtime!(
         flavor: Flavor::CurrentThread,
         discontinued: None,
         notes: TIMER_NOTE,
+        driver: "epoll (readiness)",
+        model: "single thread",
     },
     |_config| Ok(tokio::runtime::Builder::new_current_thread())
 );
@@ -143,6 +145,8 @@ tokio_runtime!(
         flavor: Flavor::MultiThread,
         discontinued: None,
         notes: TIMER_NOTE,
+        driver: "epoll (readiness)",
+        model: "work-stealing",
     },
     |config| {
         let mut builder = tokio::runtime::Builder::new_multi_thread();

@@ -58,6 +58,13 @@ pub struct RuntimeInfo {
     pub discontinued: Option<&'static str>,
     /// One line on what makes this runtime differ underneath (timers, handles, pools).
     pub notes: &'static str,
+    /// The OS mechanism its I/O waits on, and whether that mechanism reports readiness or completion:
+    /// `"epoll (readiness)"`, `"io_uring (completion)"`.
+    pub driver: &'static str,
+    /// How tasks are placed on threads: `"single thread"` (every task on the thread that calls
+    /// `block_on`), `"work-stealing"`, `"shared queue"` (N threads running one queue), or
+    /// `"thread-per-core"` (a runtime per thread; a task never leaves the thread that spawned it).
+    pub model: &'static str,
 }
 
 /// How to build a loop.
@@ -108,6 +115,11 @@ pub enum RuntimeError {
     InvalidConfig(String),
     /// The OS refused a resource the loop needs (a thread, an epoll instance, a timer).
     Io(std::io::Error),
+    /// The runtime cannot run on this machine at all: its driver is not permitted here (io_uring
+    /// refused by seccomp or an old kernel). The message says what was refused and why, e.g.
+    /// "io_uring not permitted (Operation not permitted (os error 1))". Reports mark the runtime's
+    /// cells unavailable and go on.
+    Unavailable(String),
 }
 
 impl fmt::Display for RuntimeError {
@@ -115,6 +127,7 @@ impl fmt::Display for RuntimeError {
         match self {
             RuntimeError::InvalidConfig(message) => write!(f, "invalid runtime config: {message}"),
             RuntimeError::Io(error) => write!(f, "cannot create the runtime: {error}"),
+            RuntimeError::Unavailable(message) => write!(f, "unavailable: {message}"),
         }
     }
 }
@@ -122,7 +135,7 @@ impl fmt::Display for RuntimeError {
 impl std::error::Error for RuntimeError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            RuntimeError::InvalidConfig(_) => None,
+            RuntimeError::InvalidConfig(_) | RuntimeError::Unavailable(_) => None,
             RuntimeError::Io(error) => Some(error),
         }
     }

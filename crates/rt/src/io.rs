@@ -44,8 +44,8 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 ///   file, and this side can still read what the peer sends back.
 /// - **A dropped read loses nothing.** A `poll_read` that returned `Pending` has taken no bytes: dropping
 ///   the future that polled it (a cancelled task, a lost `select`) leaves every byte in the socket for
-///   the next read. Readiness-based runtimes (all three here) keep this by construction; a
-///   completion-based one keeps it by parking what the kernel delivered in its adapter (see below).
+///   the next read. Readiness-based runtimes keep this by construction; a completion-based one
+///   (compio) keeps it by parking what the kernel delivered in its adapter (see below).
 /// - **Errors from the peer are errors, not panics.** A peer that resets gives
 ///   [`io::ErrorKind::ConnectionReset`] (or `BrokenPipe`) on a later read or write, on that stream only.
 /// - **Splitting.** [`split`](Io::split) gives a read half and a write half that two tasks can use at
@@ -55,8 +55,8 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 ///   every single `poll_write` lands at the end of the file at the moment it is carried out, whoever
 ///   else appends meanwhile (`O_APPEND`), so concurrent appenders that each write a whole line per write
 ///   never interleave inside a line. A missing file is [`io::ErrorKind::NotFound`]. File I/O may run on
-///   a blocking pool (it does on all three runtimes here); that is invisible to the caller except in
-///   latency.
+///   a blocking pool (it does on the readiness runtimes here; compio's run on io_uring); that is
+///   invisible to the caller except in latency.
 ///
 /// # The bounds generic code relies on
 ///
@@ -76,18 +76,19 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 /// slice, keeping what does not fit for the next call; `poll_write` copies the caller's bytes into the
 /// adapter's buffer and submits, `poll_flush` waits for the writes in flight. A read whose caller went
 /// away completes into the adapter, so the "dropped read loses nothing" promise holds there too, at the
-/// price of one copy (which the network benchmarks measure against the native owned-buffer calls).
+/// price of one copy (not yet measured against the native owned-buffer calls).
 /// Dropping the stream itself with a read in flight leaves the buffer to the runtime to reclaim once the
 /// kernel is done with it; its bytes are lost, as unread bytes are when any socket is closed.
 ///
-/// Their streams are `!Send`: a stream belongs to the thread whose ring drives it. The bounds here say
-/// `Send`, so such a runtime cannot implement `Io` as it stands, and nothing pretends otherwise (no
-/// stream that panics when it is moved). The extension is a sibling trait, `LocalIo`, with these same
-/// items and promises minus the `Send` bounds on its types and futures, beside a `spawn_local` for
-/// tasks that stay on their thread. The toolkit's streams ask nothing more of a half than
-/// `AsyncRead`/`AsyncWrite + Unpin` (`StreamReader<S>` and `StreamWriter<S>` are generic over any
-/// reader and writer), so they run over either trait; an `Io` runtime implements `LocalIo` by
-/// forwarding; code written against `Io` today keeps compiling.
+/// Their futures are `!Send` (they hold the thread's driver), and without their `sync` features their
+/// sockets are too. The `compio` adapter keeps this trait's bounds without `unsafe`: compio's sockets
+/// and files are `Send` with its `sync` feature (their fds are `Arc`-shared), and each `!Send` operation
+/// runs as a compio task of its own, whose `Send` handle the adapter's stream keeps, so every future
+/// here stays `Send`. The operation is still submitted to the ring of the thread that runs it: a stream
+/// is driven from its runtime's thread, as every task of a current-thread runtime is. A runtime whose
+/// streams cannot be `Send` at all would need a sibling trait, `LocalIo`, with these same items and
+/// promises minus the `Send` bounds, beside a `spawn_local`; the toolkit's streams ask nothing more of a
+/// half than `AsyncRead`/`AsyncWrite + Unpin`, so they would run over either.
 ///
 /// # Examples
 ///

@@ -37,7 +37,7 @@ pub use rosetta_rt::{self, Config, Flavor, Io, JoinError, Runtime, RuntimeInfo};
 
 // The adapter crates, re-exported so that the registry's macros can name them from any crate.
 #[doc(hidden)]
-pub use {rosetta_async_std, rosetta_smol, rosetta_tokio};
+pub use {rosetta_async_std, rosetta_compio, rosetta_smol, rosetta_tokio};
 
 // The README's Rust blocks are doctests of this crate.
 #[cfg(doctest)]
@@ -62,7 +62,7 @@ pub use versions::RUSTC_VERSION;
 /// macro_rules! count {
 ///     ([] $($module:ident => $ty:ty;)*) => { [$(stringify!($module)),*].len() };
 /// }
-/// assert_eq!(rosetta_runtimes::for_each_runtime!([count]), 5);
+/// assert_eq!(rosetta_runtimes::for_each_runtime!([count]), 6);
 /// ```
 #[macro_export]
 macro_rules! for_each_runtime {
@@ -74,6 +74,7 @@ macro_rules! for_each_runtime {
             smol => $crate::rosetta_smol::Smol;
             smol_mt => $crate::rosetta_smol::SmolMultiThread;
             async_std => $crate::rosetta_async_std::AsyncStd;
+            compio => $crate::rosetta_compio::Compio;
         }
     };
 }
@@ -222,7 +223,7 @@ pub fn lookup(id: &str) -> Result<&'static RuntimeInfo, UnknownRuntime> {
 /// ```
 /// let picked = rosetta_runtimes::select("smol, tokio").unwrap();
 /// assert_eq!(picked.iter().map(|info| info.id).collect::<Vec<_>>(), ["smol", "tokio"]);
-/// assert_eq!(rosetta_runtimes::select("all").unwrap().len(), 5);
+/// assert_eq!(rosetta_runtimes::select("all").unwrap().len(), 6);
 /// assert!(rosetta_runtimes::select("tokio,uvloop").is_err());
 /// ```
 pub fn select(selection: &str) -> Result<Vec<&'static RuntimeInfo>, UnknownRuntime> {

@@ -216,6 +216,9 @@ mod tests {
             ("monoio-tpc", "monoio"),
             ("glommio", "glommio"),
         ] {
+            if registry.iter().any(|info| info.id == id) {
+                continue;
+            }
             registry.push(RuntimeInfo {
                 id,
                 name: id,
@@ -223,6 +226,8 @@ mod tests {
                 flavor: Flavor::CurrentThread,
                 discontinued: None,
                 notes: "",
+                driver: "",
+                model: "",
             });
         }
         registry
