@@ -16,7 +16,7 @@ use rosetta_scenarios::areq;
 use rosetta_scenarios::http::fixture::Fixture;
 use rosetta_scenarios::{Line, TimeScale};
 
-use crate::python::PythonError;
+use crate::interpreter::PythonError;
 
 /// The id of the scenario whose reference is a crawl of the fixture.
 pub const SCENARIO: &str = "areq";
@@ -123,9 +123,10 @@ pub fn serve(runtime: &str, scale: TimeScale, lifetime: Duration) -> std::io::Re
 ///
 /// [`PythonError::NoPackages`] without the venv's aiohttp and aiofiles; a failed run otherwise.
 pub fn reference(scale: TimeScale) -> Result<Vec<Line>, PythonError> {
-    let python = crate::python::packages_interpreter()
+    let python = crate::venv::ensure()
+        .map(|venv| venv.python().to_path_buf())
         .map_err(|error| PythonError::NoPackages(error.to_string()))?;
-    let program = crate::python::repo_root().join("reference/python/areq.py");
+    let program = crate::interpreter::repo_root().join("reference/python/areq.py");
     if !program.is_file() {
         return Err(PythonError::NoReference(program));
     }

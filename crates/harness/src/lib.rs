@@ -16,6 +16,7 @@
 
 pub mod cli;
 pub mod crawl;
+pub mod interpreter;
 pub mod python;
 pub mod venv;
 

@@ -136,14 +136,14 @@ pub const PACKAGES: [&str; 4] = ["uvloop", "rloop", "aiohttp", "aiofiles"];
 /// The venv's directory: `ROSETTA_VENV`, or [`DEFAULT_DIR`] in the repository.
 pub fn dir() -> PathBuf {
     std::env::var_os("ROSETTA_VENV").map_or_else(
-        || crate::python::repo_root().join(DEFAULT_DIR),
+        || crate::interpreter::repo_root().join(DEFAULT_DIR),
         PathBuf::from,
     )
 }
 
 /// The requirements file of the repository.
 pub fn requirements() -> PathBuf {
-    crate::python::repo_root().join(REQUIREMENTS)
+    crate::interpreter::repo_root().join(REQUIREMENTS)
 }
 
 /// The project's venv, made if it is missing or stale; asked once per process, and the answer kept
@@ -155,7 +155,7 @@ pub fn requirements() -> PathBuf {
 pub fn ensure() -> Result<Venv, VenvError> {
     static VENV: OnceLock<Result<Venv, VenvError>> = OnceLock::new();
     VENV.get_or_init(|| {
-        let python = crate::python::interpreter().ok_or(VenvError::NoPython)?;
+        let python = crate::interpreter::interpreter().ok_or(VenvError::NoPython)?;
         ensure_at(&dir(), &requirements(), &python, &mut std::io::stderr())
     })
     .clone()
