@@ -12,6 +12,7 @@
 //! | `loop.run_in_executor(None, f)` | [`run_in_executor`] |
 //! | async generators, `async for`, async comprehensions | [`agen!`](agen), [`StreamExt`] |
 //! | `async with` | [`async_with`], [`AsyncContextManager`] |
+//! | `asyncio.Lock`, `Event`, `Condition`, `Semaphore`, `BoundedSemaphore`, `Barrier` | [`sync`] |
 //! | `asyncio.open_connection`, `start_server`, `StreamReader`, `StreamWriter` | [`streams`] |
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -25,6 +26,7 @@ pub mod gather;
 pub mod queue;
 pub mod shield;
 pub mod streams;
+pub mod sync;
 pub mod task;
 pub mod wait_for;
 
@@ -33,6 +35,10 @@ pub use callbacks::{EventLoop, ExceptionContext, ExceptionHandler, TimerHandle};
 pub use context::{AsyncContextManager, Exit, WithError, async_with};
 pub use gather::{Gather, GatherError, gather, gather_return_exceptions, try_gather};
 pub use shield::{Shield, shield};
+pub use sync::{
+    Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, Event, Lock,
+    LockGuard, OverReleaseError, Semaphore, SemaphorePermit,
+};
 pub use task::{Task, create_task, run_in_executor};
 pub use wait_for::{TimeoutError, wait_for, wait_for_task};
 
