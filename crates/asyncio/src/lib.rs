@@ -13,6 +13,7 @@
 //! | async generators, `async for`, async comprehensions | [`agen!`](agen), [`StreamExt`] |
 //! | `async with` | [`async_with`], [`AsyncContextManager`] |
 //! | `asyncio.Lock`, `Event`, `Condition`, `Semaphore`, `BoundedSemaphore`, `Barrier` | [`sync`] |
+//! | `asyncio.create_subprocess_exec`, `asyncio.subprocess.Process` | [`subprocess`] |
 //! | `asyncio.open_connection`, `start_server`, `StreamReader`, `StreamWriter` | [`streams`] |
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -26,6 +27,7 @@ pub mod gather;
 pub mod queue;
 pub mod shield;
 pub mod streams;
+pub mod subprocess;
 pub mod sync;
 pub mod task;
 pub mod wait_for;
@@ -35,6 +37,7 @@ pub use callbacks::{EventLoop, ExceptionContext, ExceptionHandler, TimerHandle};
 pub use context::{AsyncContextManager, Exit, WithError, async_with};
 pub use gather::{Gather, GatherError, gather, gather_return_exceptions, try_gather};
 pub use shield::{Shield, shield};
+pub use subprocess::{SubprocessError, create_subprocess_exec};
 pub use sync::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, Event, Lock,
     LockGuard, OverReleaseError, Semaphore, SemaphorePermit,
