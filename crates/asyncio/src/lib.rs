@@ -7,6 +7,13 @@
 //! | `asyncio.create_task(coro)` | [`create_task`] → [`Task`] |
 //! | `asyncio.wait_for(aw, timeout)` | [`wait_for`], [`wait_for_task`] |
 //! | `asyncio.shield(aw)` | [`shield`] → [`Shield`] |
+//! | `asyncio.TaskGroup` | [`task_group`] → [`TaskGroup`], [`ExceptionGroup`] |
+//! | `asyncio.timeout(delay)`, `timeout_at(when)` | [`timeout`], [`timeout_at`] → [`Timeout`] |
+//! | `asyncio.wait(aws, timeout, return_when)` | [`wait`], [`try_wait`] → [`Waited`] |
+//! | `asyncio.as_completed(aws, timeout)` | [`as_completed`] → [`AsCompleted`] |
+//! | `loop.create_future()`, `asyncio.Future` | [`future::Future`] |
+//! | `asyncio.to_thread(f)` | [`to_thread`] |
+//! | `asyncio.sleep(delay, result)` | [`sleep`] |
 //! | `asyncio.Queue`, `LifoQueue`, `PriorityQueue` | [`Queue`], [`LifoQueue`], [`PriorityQueue`] |
 //! | `loop.call_soon`, `call_later`, `call_at`, `run_forever`, `stop`, `set_exception_handler` | [`EventLoop`] |
 //! | `loop.run_in_executor(None, f)` | [`run_in_executor`] |
@@ -21,28 +28,39 @@
 pub use rosetta_rt::{Io, JoinError, Runtime};
 
 pub mod agen;
+pub mod as_completed;
 pub mod callbacks;
 pub mod context;
+pub mod future;
 pub mod gather;
 pub mod queue;
 pub mod shield;
+pub mod sleep;
 pub mod streams;
 pub mod subprocess;
 pub mod sync;
 pub mod task;
+pub mod taskgroup;
+pub mod timeout;
+pub mod wait;
 pub mod wait_for;
 
 pub use agen::{Stream, StreamExt, agen};
+pub use as_completed::{AsCompleted, as_completed};
 pub use callbacks::{EventLoop, ExceptionContext, ExceptionHandler, TimerHandle};
 pub use context::{AsyncContextManager, Exit, WithError, async_with};
 pub use gather::{Gather, GatherError, gather, gather_return_exceptions, try_gather};
 pub use shield::{Shield, shield};
+pub use sleep::sleep;
 pub use subprocess::{SubprocessError, create_subprocess_exec};
 pub use sync::{
     Barrier, BoundedSemaphore, BrokenBarrierError, Condition, ConditionGuard, Event, Lock,
     LockGuard, OverReleaseError, Semaphore, SemaphorePermit,
 };
-pub use task::{Task, create_task, run_in_executor};
+pub use task::{Task, create_task, run_in_executor, to_thread};
+pub use taskgroup::{ExceptionGroup, Failure, TaskGroup, TaskGroupClosed, task_group};
+pub use timeout::{Timeout, TimeoutExpired, timeout, timeout_at};
+pub use wait::{ReturnWhen, Waited, try_wait, wait};
 pub use wait_for::{TimeoutError, wait_for, wait_for_task};
 
 pub use queue::{
