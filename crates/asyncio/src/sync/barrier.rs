@@ -5,8 +5,8 @@
 //! index = await barrier.wait()   # 0, 1, 2 in order of arrival
 //! ```
 //!
-//! [`Barrier::wait`] returns the party's index in order of arrival (`test_wait_return_index`-style: the
-//! last to arrive gets `parties - 1` and releases the others); the barrier then refills for the next
+//! [`Barrier::wait`] returns the party's index in order of arrival (`test_filling_tasks_check_return_value`:
+//! the last to arrive gets `parties - 1` and releases the others); the barrier then refills for the next
 //! round. [`abort`](Barrier::abort) breaks it: every waiter, and every later `wait`, gets
 //! [`BrokenBarrierError`] until [`reset`](Barrier::reset). `reset` breaks the current waiters the same way
 //! and makes the barrier usable again. A waiter cancelled before the barrier filled leaves it, and the

@@ -8,7 +8,7 @@
 //!
 //! Here `let _guard = lock.acquire().await;`: the guard's drop is `release()`. The lock is one permit
 //! of the semaphore core ([`Semaphore`](super::Semaphore)'s): a freed lock goes to the waiter that has
-//! waited longest (`test_fifo_order`-style), and a waiter cancelled after it was handed the lock passes
+//! waited longest (`LockTests.test_acquire`), and a waiter cancelled after it was handed the lock passes
 //! it on (`test_cancel_race`, `test_cancel_release_race`). It guards no data, as asyncio's does not;
 //! put the data beside it.
 //!
