@@ -16,6 +16,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 mod io;
+mod process;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -21,6 +21,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 mod io;
+mod process;
 
 use std::cell::RefCell;
 use std::future::Future;

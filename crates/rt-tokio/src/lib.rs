@@ -16,12 +16,14 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 mod io;
+mod process;
 
 use std::future::Future;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 pub use io::{TokioFile, TokioReadHalf, TokioStream, TokioWriteHalf};
+pub use process::TokioPipe;
 
 use rosetta_rt::{
     Config, Flavor, Handle, JoinError, JoinHandle, RawTask, Runtime, RuntimeError, RuntimeInfo,

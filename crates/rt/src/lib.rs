@@ -34,6 +34,7 @@
 mod handle;
 mod info;
 pub mod io;
+pub mod process;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -43,6 +44,7 @@ pub use handle::{
 };
 pub use info::{Config, Flavor, RuntimeError, RuntimeInfo};
 pub use io::{AsyncRead, AsyncWrite, Io};
+pub use process::{Pipes, Process, Redirect, Spawned};
 
 /// The handle type that [`Runtime::spawn`] and [`Runtime::spawn_blocking`] return on runtime `R`.
 pub type Handle<R, T> = JoinHandle<T, <R as Runtime>::Task<T>>;

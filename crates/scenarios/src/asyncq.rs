@@ -41,7 +41,7 @@ fn expect(flavor: crate::Flavor) -> crate::Expect {
 }
 
 /// What holds on any runtime: every item added is got exactly once, and the program completes.
-fn check_invariants(_reference: &[crate::Line], port: &[String]) -> Result<(), String> {
+pub(crate) fn check_invariants(_reference: &[crate::Line], port: &[String]) -> Result<(), String> {
     let item = regex::Regex::new(r"<([0-9a-f]{10})>").expect("valid regex");
     let ids = |kind: &str| -> Vec<String> {
         let mut ids: Vec<String> = port
@@ -90,11 +90,11 @@ struct Args {
 }
 
 /// `os.urandom(size).hex()`: a fresh random id, not seeded, as in the original.
-async fn makeitem(size: usize) -> String {
+pub(crate) async fn makeitem(size: usize) -> String {
     (0..size).map(|_| format!("{:02x}", fastrand::u8(..))).collect()
 }
 
-async fn randsleep<R: Runtime>(ctx: &Ctx, random: &SharedRandom, caller: &str) {
+pub(crate) async fn randsleep<R: Runtime>(ctx: &Ctx, random: &SharedRandom, caller: &str) {
     let i = random.randint(0, 10);
     ctx.say(format!("{caller} sleeping for {i} seconds"));
     ctx.sleep::<R>(i as f64).await;

@@ -351,6 +351,7 @@ macro_rules! for_each_scenario {
             makerandom => $crate::makerandom::INFO;
             chained => $crate::chained::INFO;
             asyncq => $crate::asyncq::INFO;
+            asyncq311 => $crate::asyncq311::INFO;
             say_after => $crate::say_after::INFO;
             executor => $crate::executor::INFO;
             callbacks => $crate::callbacks::INFO;
