@@ -29,6 +29,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 mod io;
+mod process;
 
 pub use io::{CompioFile, CompioListener, CompioReadHalf, CompioStream, CompioWriteHalf};
 
