@@ -194,13 +194,13 @@ conformance! {
             "{group:?}"
         );
         // A body that fails joins the group's failures, and cancels the children.
-        let dropped = Arc::new(AtomicBool::new(false));
+        let finished = Arc::new(AtomicBool::new(false));
         let outcome = run::<Rt, _>({
-            let dropped = Arc::clone(&dropped);
+            let finished = Arc::clone(&finished);
             task_group::<Rt, (), &str, _, _, _>(|g| async move {
                 g.create_task(async move {
-                    let _cancelled = SetOnDrop(dropped);
                     Rt::sleep(Duration::from_secs(10)).await;
+                    finished.store(true, Ordering::SeqCst);
                     Ok(())
                 })
                 .expect("open");
@@ -209,7 +209,7 @@ conformance! {
             })
         });
         assert_eq!(outcome, Err(ExceptionGroup { failures: vec![Failure::Body("body failed")] }));
-        assert!(dropped.load(Ordering::SeqCst), "the child outlived the group");
+        assert!(!finished.load(Ordering::SeqCst), "the body's failure did not cancel the child");
     }
 
     #[test]
@@ -217,18 +217,22 @@ conformance! {
         // CPython: five children sleep 5 s, the body 10 s; the runner is cancelled after 0.1 s: all
         // five children and the body see the cancellation (NUM == 15).
         let children = Arc::new(AtomicUsize::new(0));
+        let finished = Arc::new(AtomicUsize::new(0));
         let body = Arc::new(AtomicBool::new(false));
         let (done_before, outcome, all_cancelled) = run::<Rt, _>({
             let (children, body) = (Arc::clone(&children), Arc::clone(&body));
+            let finished = Arc::clone(&finished);
             async move {
                 let counted = Arc::clone(&children);
                 let mut runner = create_task::<Rt, _>(task_group::<Rt, (), (), _, _, _>(
                     move |g| async move {
                         for _ in 0..5 {
                             let cancelled = CountOnDrop(Arc::clone(&counted));
+                            let finished = Arc::clone(&finished);
                             g.create_task(async move {
                                 let _cancelled = cancelled;
                                 Rt::sleep(Duration::from_secs(5)).await;
+                                finished.fetch_add(1, Ordering::SeqCst);
                                 Ok(())
                             })
                             .expect("open");
@@ -247,6 +251,7 @@ conformance! {
         assert!(!done_before);
         assert_eq!(outcome.map(|_| ()), Err(JoinError::Cancelled));
         assert!(all_cancelled, "only {} of 5 children were cancelled", children.load(Ordering::SeqCst));
+        assert_eq!(finished.load(Ordering::SeqCst), 0, "a child ran to its end");
         assert!(body.load(Ordering::SeqCst));
     }
 
@@ -417,24 +422,29 @@ conformance! {
     }
 
     #[test]
-    fn rescheduling_a_disabled_timeout_arms_it_test_reschedule() {
-        // The other half of reschedule: a deadline set from outside the block fires, and no earlier.
-        let (outcome, expired, elapsed) = run::<Rt, _>(async {
-            let cm = timeout::<Rt>(None);
-            let start = Instant::now();
-            let _arm = create_task::<Rt, _>({
-                let cm = cm.clone();
-                async move {
-                    Rt::sleep(ms(10)).await;
-                    cm.reschedule(Some(Instant::now() + ms(20)));
-                }
+    fn rescheduling_a_timeout_arms_it_anew_test_reschedule() {
+        // The other half of reschedule: a deadline set from outside the block, on a disabled timeout
+        // and on one due in a minute, fires then, and no earlier.
+        for initial in [None, Some(Duration::from_secs(60))] {
+            let (outcome, expired, elapsed) = run::<Rt, _>(async {
+                let cm = timeout::<Rt>(initial);
+                let start = Instant::now();
+                let _arm = create_task::<Rt, _>({
+                    let cm = cm.clone();
+                    async move {
+                        Rt::sleep(ms(10)).await;
+                        cm.reschedule(Some(Instant::now() + ms(20)));
+                    }
+                });
+                let outcome = cm.run(Rt::sleep(Duration::from_secs(120))).await;
+                (outcome, cm.expired(), start.elapsed())
             });
-            let outcome = cm.run(Rt::sleep(Duration::from_secs(10))).await;
-            (outcome, cm.expired(), start.elapsed())
-        });
-        assert!(outcome.is_err());
-        assert!(expired);
-        assert!(elapsed >= ms(30), "expired after {elapsed:?}, before its new deadline");
+            assert!(outcome.is_err(), "{initial:?}");
+            assert!(expired, "{initial:?}");
+            assert!(elapsed >= ms(30), "expired after {elapsed:?}, before its new deadline");
+            // Generous: the old deadline was a minute away.
+            assert!(elapsed < Duration::from_secs(30), "the new deadline did not replace {initial:?}");
+        }
     }
 
     #[test]
