@@ -493,7 +493,41 @@ conformance! {
         assert!(!inner_expired);
     }
 
+    #[test]
+    fn nested_timeouts_with_one_deadline_report_the_inner_where_cpython_reports_the_outer_test_nested_timeouts() {
+        // CPython: two nested `timeout_at` with the same deadline around a long sleep: both timers
+        // cancel the task and the outer one reports. Here the inner block is polled first and its
+        // timeout reports; the outer passes the inner's error through as its block's value (the
+        // documented difference).
+        let (outer, inner_expired) = run::<Rt, _>(async {
+            let deadline = Instant::now() + ms(20);
+            let outer_cm = timeout_at::<Rt>(Some(deadline));
+            let inner_cm = timeout_at::<Rt>(Some(deadline));
+            let outer = outer_cm
+                .run(inner_cm.run(Rt::sleep(Duration::from_secs(10))))
+                .await;
+            (outer, inner_cm.expired())
+        });
+        assert!(inner_expired, "the inner timeout did not fire");
+        assert!(
+            matches!(outer, Ok(Err(_))),
+            "the outer timeout reported instead of passing the inner's error through"
+        );
+    }
+
     // ---- wait ---------------------------------------------------------------------------------------
+    #[test]
+    fn wait_on_no_tasks_returns_at_once_where_cpython_raises_value_error_test_wait_errors() {
+        // CPython raises `ValueError: Set of Tasks/Futures is empty.`; here an empty set returns at once
+        // with both sides empty (the documented difference).
+        let waited = run::<Rt, _>(async {
+            let none: Vec<rosetta_asyncio::Task<Rt, char>> = Vec::new();
+            wait::<Rt, _>(none, Some(Duration::from_secs(30)), ReturnWhen::AllCompleted).await
+        });
+        assert!(waited.done.is_empty());
+        assert!(waited.pending.is_empty());
+    }
+
 
     #[test]
     fn wait_first_completed_returns_once_one_is_done_and_cancels_nothing_test_wait_first_completed() {
