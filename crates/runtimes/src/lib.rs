@@ -62,7 +62,7 @@ pub use versions::RUSTC_VERSION;
 /// macro_rules! count {
 ///     ([] $($module:ident => $ty:ty;)*) => { [$(stringify!($module)),*].len() };
 /// }
-/// assert_eq!(rosetta_runtimes::for_each_runtime!([count]), 6);
+/// assert_eq!(rosetta_runtimes::for_each_runtime!([count]), rosetta_runtimes::RUNTIMES.len());
 /// ```
 #[macro_export]
 macro_rules! for_each_runtime {
@@ -223,7 +223,7 @@ pub fn lookup(id: &str) -> Result<&'static RuntimeInfo, UnknownRuntime> {
 /// ```
 /// let picked = rosetta_runtimes::select("smol, tokio").unwrap();
 /// assert_eq!(picked.iter().map(|info| info.id).collect::<Vec<_>>(), ["smol", "tokio"]);
-/// assert_eq!(rosetta_runtimes::select("all").unwrap().len(), 6);
+/// assert_eq!(rosetta_runtimes::select("all").unwrap().len(), rosetta_runtimes::RUNTIMES.len());
 /// assert!(rosetta_runtimes::select("tokio,uvloop").is_err());
 /// ```
 pub fn select(selection: &str) -> Result<Vec<&'static RuntimeInfo>, UnknownRuntime> {
