@@ -65,16 +65,27 @@ pub(crate) fn check_invariants(_reference: &[crate::Line], port: &[String]) -> R
 /// On one thread, before the first tie: the producers' block and the consumers' first draws are CPython's.
 fn check_single_thread(reference: &[crate::Line], port: &[String]) -> Result<(), String> {
     check_invariants(reference, port)?;
+    check_prefix(reference, port, " got element ", "before the first item is got")
+}
+
+/// The lines CPython printed before its first line containing `marker` come first in the port too,
+/// masked alike; `when` says which part of the run that is, for the error.
+pub(crate) fn check_prefix(
+    reference: &[crate::Line],
+    port: &[String],
+    marker: &str,
+    when: &str,
+) -> Result<(), String> {
     let stable = reference
         .iter()
-        .take_while(|line| !line.text.contains(" got element "))
+        .take_while(|line| !line.text.contains(marker))
         .count();
     let expected: Vec<String> = reference[..stable].iter().map(|line| crate::parity::mask(&line.text)).collect();
     let found: Vec<String> = port.iter().take(stable).map(|line| crate::parity::mask(line)).collect();
     if expected == found {
         Ok(())
     } else {
-        Err(format!("before the first item is got, CPython printed {expected:?}, the port {found:?}"))
+        Err(format!("{when}, CPython printed {expected:?}, the port {found:?}"))
     }
 }
 

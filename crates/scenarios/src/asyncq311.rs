@@ -15,7 +15,7 @@ use std::time::Instant;
 use clap::Parser;
 use rosetta_asyncio::{ExceptionGroup, Failure, JoinError, Queue, Runtime, Semaphore, task_group, timeout_at};
 
-use crate::asyncq::{makeitem, randsleep};
+use crate::asyncq::{check_prefix, makeitem, randsleep};
 use crate::{Ctx, ScenarioError, ScenarioInfo, SharedRandom};
 
 /// This scenario.
@@ -68,17 +68,7 @@ fn check_invariants(reference: &[crate::Line], port: &[String]) -> Result<(), St
 /// invariants hold.
 fn check_single_thread(reference: &[crate::Line], port: &[String]) -> Result<(), String> {
     check_invariants(reference, port)?;
-    let stable = reference
-        .iter()
-        .take_while(|line| !line.text.contains(" sleeping for "))
-        .count();
-    let expected: Vec<String> = reference[..stable].iter().map(|line| crate::parity::mask(&line.text)).collect();
-    let found: Vec<String> = port.iter().take(stable).map(|line| crate::parity::mask(line)).collect();
-    if expected == found {
-        Ok(())
-    } else {
-        Err(format!("before the first consumer works, CPython printed {expected:?}, the port {found:?}"))
-    }
+    check_prefix(reference, port, " sleeping for ", "before the first consumer works")
 }
 
 /// `asyncq311.py [-p N] [-c N] [-w N] [--deadline S]`.
