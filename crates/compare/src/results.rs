@@ -144,7 +144,25 @@ impl Status {
             Status::Unavailable => "unavailable",
         }
     }
+
+    /// The compact mark the scenario × runtime matrix shows, so that nine runtimes and more fit a
+    /// page: a one-character mark for the common outcomes, a loud word for the failing ones.
+    /// [`MATRIX_LEGEND`] says what each means.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Status::Pass => "✓",
+            Status::DiffersAsDocumented => "≈",
+            Status::Fail => "FAIL",
+            Status::TimedOut => "TIMEOUT",
+            Status::Unavailable => "n/a",
+        }
+    }
 }
+
+/// What the matrix's marks mean ([`Status::mark`]), as a line printed under it.
+pub const MATRIX_LEGEND: &str = "✓ pass · ≈ differs from CPython as the scenario documents (the notes \
+     below say how) · FAIL differs otherwise, or failed · TIMEOUT stopped by the watchdog · n/a the \
+     runtime cannot run on this machine (the notes say why) · - not run";
 
 /// One scenario × runtime cell of the matrix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

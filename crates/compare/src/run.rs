@@ -450,6 +450,8 @@ pub fn terminal(results: &Results) -> String {
         out.push_str("Scenario × runtime\n");
         out.push_str(&tables::matrix(results).to_terminal());
         out.push('\n');
+        out.push_str(crate::results::MATRIX_LEGEND);
+        out.push('\n');
         let notes = tables::matrix_notes(results);
         if !notes.rows.is_empty() {
             out.push_str(&notes.to_terminal_wrapped(120));

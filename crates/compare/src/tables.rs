@@ -47,7 +47,8 @@ impl Rows {
     }
 }
 
-/// The scenario × runtime matrix: a row per scenario, a column per runtime.
+/// The scenario × runtime matrix: a row per scenario, a column per runtime, each cell its outcome's
+/// compact mark ([`Status::mark`], explained by [`MATRIX_LEGEND`](crate::results::MATRIX_LEGEND)).
 pub fn matrix(results: &Results) -> Rows {
     let mut header = vec!["scenario".to_owned()];
     header.extend(results.runtimes.iter().map(|rt| rt.id.clone()));
@@ -59,7 +60,7 @@ pub fn matrix(results: &Results) -> Rows {
             row.extend(results.runtimes.iter().map(|rt| {
                 results
                     .cell(scenario, &rt.id)
-                    .map_or("-", |cell| cell.status.label())
+                    .map_or("-", |cell| cell.status.mark())
                     .to_owned()
             }));
             row
