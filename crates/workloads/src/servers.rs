@@ -35,8 +35,10 @@ use std::fmt;
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 
-use rosetta_http::Settings;
 use rosetta_runtimes::{Io, IoVisitor, Runtime};
+
+/// What every server sets on its connections (the header read timeout), for [`HttpServer::serve`].
+pub use rosetta_http::Settings;
 
 use crate::native::http::{self as native, NativeHttp};
 use crate::net::{LOOPBACK, Ready, ServerError, ServerKind, Stop, stop_signal};
