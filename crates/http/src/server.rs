@@ -112,7 +112,7 @@ where
 }
 
 /// Runs `accept` until `stop` completes: each accepted connection is handed to `serve`; a failed
-/// accept waits [`ACCEPT_BACKOFF`] with `backoff` and goes on.
+/// accept waits 10 ms with `backoff` (so that a loop out of descriptors does not spin) and goes on.
 ///
 /// The one accept loop of every server, trait or native: only the calls it is given differ.
 pub async fn accept_until<T, A, F, B, BF>(
