@@ -88,9 +88,20 @@ fn follows_the_contract(mut command: Command, who: &str) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("the server starts");
+    // The ready line is read on a thread, so that a server that never says it is killed, not waited
+    // for.
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("the ready line");
+    let (said, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let read = stdout.read_line(&mut line);
+        let _ = said.send((read.map(|_| line), stdout));
+    });
+    let Ok((line, mut stdout)) = heard.recv_timeout(Duration::from_secs(60)) else {
+        let _ = child.kill();
+        panic!("{who}: no ready line within a minute");
+    };
+    let line = line.expect("the ready line");
     let addr = line
         .strip_prefix("listening 127.0.0.1:")
         .and_then(|rest| rest.strip_suffix('\n'))
