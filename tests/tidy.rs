@@ -297,13 +297,13 @@ fn adapters_depend_only_on_rosetta_rt_and_their_runtimes_crates() {
 }
 
 #[test]
-fn the_toolkit_and_the_scenarios_build_on_no_runtime() {
+fn the_toolkit_the_hyper_glue_and_the_scenarios_build_on_no_runtime() {
     let ws = workspace();
     let mut forbidden = runtime_crates();
     forbidden.extend(adapters().into_keys());
     forbidden.insert("rosetta-runtimes".to_owned());
     let mut problems = Vec::new();
-    // hyper (the scenarios' HTTP stack) always depends on tokio, for the channels of its `sync`
+    // hyper (the HTTP stack of rosetta-http and the scenarios) always depends on tokio, for the channels of its `sync`
     // module, never its runtime: that one edge is not followed while hyper's manifest asks tokio for
     // `sync` alone (tokio's default features are none) and no feature of hyper asks for more.
     let hyper_asks_only_sync = ws
@@ -322,6 +322,7 @@ fn the_toolkit_and_the_scenarios_build_on_no_runtime() {
         "rosetta-rt",
         "rosetta-ids",
         "rosetta-asyncio",
+        "rosetta-http",
         "rosetta-scenarios",
     ] {
         for krate in ws.closure_cutting(package, cut).intersection(&forbidden) {
@@ -329,7 +330,7 @@ fn the_toolkit_and_the_scenarios_build_on_no_runtime() {
         }
     }
     assert_none(
-        "the toolkit and the scenarios depend on the trait, never on a runtime",
+        "the toolkit, the hyper glue and the scenarios depend on the trait, never on a runtime",
         &problems,
     );
 }
@@ -441,12 +442,13 @@ fn code(source: &str) -> String {
 
 #[test]
 fn code_above_the_registry_names_no_runtime_crate_nor_adapter() {
-    // Above the registry: the toolkit, the scenarios, the harness, compare, the id helper, the binary,
+    // Above the registry: the toolkit, the hyper glue, the scenarios, the harness, compare, the id helper, the binary,
     // the benches, the examples and the root tests. rosetta-workloads is the documented exception (its
     // native baselines and floors are written against the runtimes on purpose).
     let root = &workspace().root;
     let above = [
         "crates/asyncio",
+        "crates/http",
         "crates/scenarios",
         "crates/harness",
         "crates/compare",

@@ -21,8 +21,8 @@
 //! # Naming runtime crates
 //!
 //! Code above the registry reaches runtimes only through `rosetta-runtimes`, with one exception: this
-//! crate's `native` module and floors name tokio, smol, async-executor and async-std directly, because a
-//! native baseline exists to be compared with the abstraction and cannot be written through it. The
+//! crate's `native` module and floors name tokio, smol, async-executor, async-std and compio directly,
+//! because a native baseline exists to be compared with the abstraction and cannot be written through it. The
 //! toolkit workloads here are generic over `R: Runtime` like any other code, and reach a runtime by id
 //! through [`rosetta_runtimes::visit`]; the native ones are found in the native module's list of
 //! baselines, by id.
@@ -41,6 +41,9 @@
 //! - the dispatcher, [`Bench`]: prepares a case on the engine the table names, or in fresh processes
 //!   for a one-time start (`fresh`);
 //! - above them: the [`plan()`] of each [`Group`], and [`compare`], the paired measurement.
+//! - the network servers: [`net`] (a leaf: the kinds, the stop signal, the error), the native HTTP
+//!   servers in `native::http` (one module per runtime), and [`servers`], the one table of servers by
+//!   runtime id and kind, with the server process contract.
 //!
 //! A new workload family (`echo`, `http`) is a module of its own beside `gather`, its variants in
 //! [`Workload`] and in the engines' jobs, one line per target in the table, and its cases in the plan;
@@ -75,8 +78,10 @@ pub mod interleave;
 mod job;
 mod loops;
 mod native;
+pub mod net;
 pub mod plan;
 mod queue;
+pub mod servers;
 mod support;
 mod timers;
 mod toolkit;

@@ -17,7 +17,7 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::rt::Executor;
 use rosetta_rt::Io;
 
-use super::{Compat, Exec};
+use rosetta_http::{Compat, Exec};
 
 /// The most redirects followed for one request (aiohttp's `max_redirects`).
 pub const MAX_REDIRECTS: usize = 10;

@@ -23,8 +23,8 @@ use http_body_util::Full;
 use hyper::{Request, Response, StatusCode, body::Incoming, header};
 use rosetta_rt::{Handle, Io};
 
-use super::{Compat, Exec, Sleeper};
 use crate::TimeScale;
+use rosetta_http::{Compat, Exec, Sleeper};
 
 /// How many linked pages the site has (`/site/p0.html` ...).
 pub const PAGES: usize = 30;

@@ -10,6 +10,7 @@
 mod async_std;
 mod channel;
 mod entry;
+pub(crate) mod http;
 mod smol;
 mod tokio;
 

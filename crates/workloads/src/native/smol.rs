@@ -57,14 +57,14 @@ fn prepare(multi_thread: bool, task: NativeTask) -> Result<Runner, Error> {
 }
 
 /// An executor run by `n` threads, stopped and joined when dropped.
-struct Pool {
-    ex: Ex,
+pub(super) struct Pool {
+    pub(super) ex: Ex,
     stop: Option<smol::channel::Sender<()>>,
     workers: Vec<thread::JoinHandle<()>>,
 }
 
 impl Pool {
-    fn start(n: usize) -> std::io::Result<Pool> {
+    pub(super) fn start(n: usize) -> std::io::Result<Pool> {
         let (stop, stopped) = smol::channel::bounded::<()>(1);
         let mut pool = Pool {
             ex: Arc::new(Executor::new()),
