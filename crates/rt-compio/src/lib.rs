@@ -39,8 +39,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use rosetta_rt::{
-    AsyncCancel, AsyncCancelTask, Config, Flavor, Handle, JoinHandle, Runtime, RuntimeError,
-    RuntimeInfo,
+    AsyncCancel, AsyncCancelTask, Config, Flavor, Handle, JoinHandle, PerCoreBase, Runtime,
+    RuntimeError, RuntimeInfo,
 };
 
 /// The environment variable that makes [`Compio`]'s `create` act as if the kernel refused io_uring.
@@ -191,6 +191,21 @@ impl Runtime for Compio {
             let _ = timer.await;
         }
     }
+}
+
+/// compio as the base of the thread-per-core flavor (`compio-tpc`): one compio runtime per worker
+/// thread, each with its own ring, as compio's own `Dispatcher` runs them.
+impl PerCoreBase for Compio {
+    const PER_CORE: RuntimeInfo = RuntimeInfo {
+        id: "compio-tpc",
+        name: "compio (thread per core, io_uring)",
+        runtime_crate: "compio-runtime",
+        flavor: Flavor::ThreadPerCore,
+        discontinued: None,
+        notes: "N compio runtimes, one per thread; spawn places tasks round-robin, a task never moves; block_on has a ring of its own",
+        driver: "io_uring (completion)",
+        model: "thread-per-core (N rings)",
+    };
 }
 
 /// Runs `future` as a compio task of its own and gives its handle: how a `!Send` compio future becomes a
