@@ -21,7 +21,9 @@
 //!   closure still running, which ends later, its value dropped.
 //! - `spawn` needs the compio runtime of the calling thread: it works from `block_on` and from tasks;
 //!   from a `spawn_blocking` closure (another thread, with no ring of its own) it panics with compio's
-//!   "not in a compio runtime", a documented difference (docs/runtimes.md).
+//!   "not in a compio runtime", a documented difference (docs/runtimes.md). The thread-per-core flavor
+//!   over this adapter (`compio-tpc`, through [`PerCoreBase`]) has no such gap: its closures carry
+//!   the flavor's context.
 //! - If the kernel refuses io_uring (seccomp, an old kernel), [`Compio`]'s `create` returns
 //!   [`RuntimeError::Unavailable`]; setting the environment variable
 //!   [`FORCE_NO_IO_URING`] to anything but `0` makes it do so, so that the path can be tested.

@@ -46,6 +46,27 @@ use rosetta_rt::{
 use scheduler::{Current, Shared, enter, with_current};
 
 /// The thread-per-core flavor over the base runtime `B`: N workers, each a `B` on a thread of its own.
+///
+/// # Examples
+///
+/// ```
+/// use rosetta_percore::PerCore;
+/// use rosetta_rt::{Config, PerCoreBase, Runtime};
+///
+/// /// Two tasks on two workers, each reporting the thread it ran on: never the caller's.
+/// fn two_threads<B: PerCoreBase>() -> bool {
+///     let rt = PerCore::<B>::create(&Config::with_workers(2)).expect("io_uring is permitted");
+///     let caller = std::thread::current().id();
+///     let (a, b) = rt.block_on(async {
+///         let a = PerCore::<B>::spawn(async { std::thread::current().id() });
+///         let b = PerCore::<B>::spawn(async { std::thread::current().id() });
+///         (a.await.expect("no panic"), b.await.expect("no panic"))
+///     });
+///     rt.close();
+///     a != b && a != caller && b != caller
+/// }
+/// # fn main() {}
+/// ```
 pub struct PerCore<B: PerCoreBase> {
     shared: Arc<Shared>,
     workers: Vec<thread::JoinHandle<()>>,
