@@ -20,6 +20,8 @@
 //! - **Closing** stops every worker, then each drops its own tasks on its own thread, inside its base
 //!   runtime, then closes that runtime; `close` returns once every worker has exited. A base runtime's
 //!   blocking pool is the base's own: as on plain compio, a closure still running is not waited for.
+//!   Such a closure's `spawn` after close panics ("the thread-per-core loop is closed"), as asyncio's
+//!   `create_task` on a closed loop raises; one racing the close is dropped unpolled.
 //!
 //! A base runtime takes part by implementing [`PerCoreBase`], one constant: the flavor's
 //! [`RuntimeInfo`]. The registry then names `PerCore<Base>`.

@@ -102,6 +102,8 @@ impl Worker {
 pub(crate) struct Shared {
     workers: Box<[Worker]>,
     next: AtomicUsize,
+    /// Set by close: spawning is refused from then on.
+    closed: AtomicBool,
     /// Every worker has stopped running tasks: each may now drop its own.
     stopped: Barrier,
     /// Every worker has dropped its tasks: each may now close its base runtime.
@@ -120,17 +122,27 @@ impl Shared {
                 })
                 .collect(),
             next: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
             stopped: Barrier::new(workers),
             dropped: Barrier::new(workers),
         }
     }
 
     /// Places `future` on the next worker in turn and queues it there.
+    ///
+    /// # Panics
+    ///
+    /// If the loop has been closed (a blocking closure still running after close), as asyncio's
+    /// `create_task` raises "Event loop is closed".
     pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> async_task::Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        assert!(
+            !self.closed.load(Ordering::Acquire),
+            "the thread-per-core loop is closed: nothing can be spawned on it"
+        );
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.workers.len();
         let shared = Arc::clone(self);
         let (runnable, task) = async_task::Builder::new()
@@ -146,6 +158,7 @@ impl Shared {
 
     /// Asks every worker to stop; [`drive`] then runs the close's steps on each.
     pub(crate) fn stop(&self) {
+        self.closed.store(true, Ordering::Release);
         for worker in &self.workers {
             worker.stopping.store(true, Ordering::Release);
             worker.driver.wake();

@@ -129,7 +129,9 @@ pub type Handle<R, T> = JoinHandle<T, <R as Runtime>::Task<T>>;
 ///   context, so [`spawn`](Runtime::spawn) and [`spawn_blocking`](Runtime::spawn_blocking) work inside it.
 /// - **Closing** stops every worker, then drops each pending task on its own worker thread, inside its
 ///   base runtime (a base runtime's future dropped off its thread, or outside its runtime, may panic),
-///   then closes each base runtime and joins every worker thread.
+///   then closes each base runtime and joins every worker thread. A blocking closure still running
+///   after close that calls `spawn` panics ("the thread-per-core loop is closed"), as asyncio's
+///   `create_task` on a closed loop raises.
 /// - **I/O and subprocesses** are the base runtime's ([`Io`], [`Process`]); each operation goes to the
 ///   ring of the thread that runs it, so a stream accepted on one worker can be used from a task placed
 ///   on another.

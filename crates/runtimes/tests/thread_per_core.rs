@@ -1,11 +1,13 @@
 //! The thread-per-core flavor's own promises, on every runtime of that flavor in the registry
 //! (`compio-tpc`): tasks placed on the workers in turn, never moving, never on the `block_on` thread,
-//! running between two `block_on` calls, and dropped at close on their own worker's thread.
+//! running between two `block_on` calls, dropped at close on their own worker's thread, and refused
+//! after close.
 //!
 //! The rules every runtime keeps are the conformance suite's; these only a thread-per-core runtime
 //! promises (`Flavor::ThreadPerCore`'s docs).
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
@@ -31,6 +33,7 @@ impl RuntimeVisitor for Rules {
         placed_in_turn_and_never_moved::<R>();
         a_task_runs_on_between_two_block_on_calls::<R>();
         close_drops_each_task_on_its_own_worker::<R>();
+        spawning_after_close_panics_and_runs_nothing::<R>();
     }
 }
 
@@ -127,6 +130,49 @@ fn close_drops_each_task_on_its_own_worker<R: Runtime>() {
     dropped_on.sort_by_key(|id| format!("{id:?}"));
     assert_eq!(places, dropped_on);
     assert!(!dropped_on.contains(&thread::current().id()));
+}
+
+/// A blocking closure still running after close cannot spawn any more: `spawn` panics, as asyncio's
+/// `create_task` on a closed loop raises "Event loop is closed", and nothing runs.
+fn spawning_after_close_panics_and_runs_nothing<R: Runtime>() {
+    let rt = R::create(&Config::with_workers(1)).expect("the runtime is created");
+    let (open, gate) = mpsc::channel::<()>();
+    let (give, handed) = mpsc::channel();
+    let polled = Arc::new(AtomicBool::new(false));
+    rt.block_on({
+        let polled = Arc::clone(&polled);
+        async move {
+            let (started, has_started) = async_channel::bounded(1);
+            R::spawn_blocking(move || {
+                started.send_blocking(()).expect("the test waits");
+                // Returns once `open` is dropped, after close.
+                let _ = gate.recv_timeout(Duration::from_secs(60));
+                let spawned = std::panic::catch_unwind(|| {
+                    R::spawn(async move { polled.store(true, Ordering::SeqCst) }).detach();
+                });
+                let _ = give.send(spawned.map_err(|payload| {
+                    rosetta_runtimes::rosetta_rt::panic_message(payload.as_ref())
+                }));
+            })
+            .detach();
+            has_started.recv().await.expect("the closure starts");
+        }
+    });
+    within(Duration::from_secs(60), "close", || rt.close());
+    drop(open);
+    let spawned = handed
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the closure tries to spawn after close");
+    assert!(
+        spawned
+            .as_ref()
+            .is_err_and(|message| message.contains("closed")),
+        "{spawned:?}"
+    );
+    assert!(
+        !polled.load(Ordering::SeqCst),
+        "a task spawned after close ran"
+    );
 }
 
 #[test]
