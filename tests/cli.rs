@@ -25,6 +25,32 @@ fn list_prints_every_runtime_of_the_registry_with_its_version() {
 }
 
 #[test]
+fn list_shows_each_runtimes_flavor_driver_and_model_on_its_row() {
+    let assert = rosetta().arg("list").assert().success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    for info in rosetta_runtimes::RUNTIMES {
+        let row = stdout
+            .lines()
+            .find(|line| line.split_whitespace().nth(1) == Some(info.id))
+            .unwrap_or_else(|| panic!("no row for {}:\n{stdout}", info.id));
+        for column in [info.flavor.as_str(), info.driver, info.model] {
+            assert!(
+                row.contains(column),
+                "{}'s row lacks `{column}`: {row}",
+                info.id
+            );
+        }
+    }
+    // The thread-per-core flavor, with its io_uring driver and its rings.
+    assert!(
+        stdout.lines().any(|line| line.contains("compio-tpc")
+            && line.contains("thread-per-core (N rings)")
+            && line.contains("io_uring (completion)")),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn list_says_async_std_is_discontinued_and_global() {
     rosetta()
         .arg("list")

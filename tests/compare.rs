@@ -327,7 +327,7 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
             "compare",
             "--quick",
             "--runtimes",
-            "tokio,compio",
+            "tokio,compio,compio-tpc",
             "--scenarios",
             "countasync",
             "--skip",
@@ -352,14 +352,16 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
             .cloned()
             .expect("the cell")
     };
-    let refused = cell("compio");
-    assert_eq!(refused["status"], "unavailable", "{refused}");
-    assert!(
-        refused["detail"]
-            .as_str()
-            .is_some_and(|d| d.starts_with("unavailable: io_uring not permitted (")
-                && d.contains("ROSETTA_FORCE_NO_IO_URING")),
-        "{refused}"
-    );
+    for id in ["compio", "compio-tpc"] {
+        let refused = cell(id);
+        assert_eq!(refused["status"], "unavailable", "{refused}");
+        assert!(
+            refused["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("unavailable: io_uring not permitted (")
+                    && d.contains("ROSETTA_FORCE_NO_IO_URING")),
+            "{refused}"
+        );
+    }
     assert_eq!(cell("tokio")["status"], "pass");
 }

@@ -214,19 +214,42 @@ fn adapters() -> BTreeMap<String, BTreeSet<&'static str>> {
     adapters
 }
 
-/// The adapters' types, by the name code would use (`Smol`, `TokioMultiThread`).
+/// The adapters' types, by the name code would use (`Smol`, `TokioMultiThread`): every type a registry
+/// entry names, a generic flavor's (`PerCore`) and its base's (`Compio`) alike.
 fn adapter_types() -> Vec<&'static str> {
     macro_rules! types {
         ([] $($module:ident => $ty:ty;)*) => { vec![$(std::any::type_name::<$ty>()),*] };
     }
     let names: Vec<&'static str> = rosetta_runtimes::for_each_runtime!([types]);
-    names
+    let mut types: Vec<&'static str> = names
         .into_iter()
-        .filter_map(|name| name.rsplit("::").next())
+        .flat_map(|name| name.split(['<', '>', ',', ' ']))
+        .filter_map(|path| path.rsplit("::").next())
+        .filter(|name| !name.is_empty())
+        .collect();
+    types.sort_unstable();
+    types.dedup();
+    types
+}
+
+/// The generic flavors among the adapters: crates whose registry entries name a runtime crate they do
+/// not depend on, because they are generic over a base adapter that does (`rosetta-percore`'s
+/// `PerCore<Compio>` names compio's crate). What they depend on is a scheduler's parts, not a
+/// runtime: it is not counted among the runtimes' crates.
+fn generic_flavors() -> BTreeSet<String> {
+    let ws = workspace();
+    adapters()
+        .into_iter()
+        .filter(|(adapter, own)| {
+            !ws.direct(adapter)
+                .any(|dep| own.contains(dep.name.as_str()))
+        })
+        .map(|(adapter, _)| adapter)
         .collect()
 }
 
-/// The runtimes' crates: each registry entry's, and what adapters depend on beyond the trait crate's own.
+/// The runtimes' crates: each registry entry's, and what adapters (but generic flavors) depend on
+/// beyond the trait crate's own.
 fn runtime_crates() -> BTreeSet<String> {
     let ws = workspace();
     let seam = ws.closure("rosetta-rt");
@@ -234,7 +257,11 @@ fn runtime_crates() -> BTreeSet<String> {
         .iter()
         .map(|info| info.runtime_crate.to_owned())
         .collect();
-    for adapter in adapters().keys() {
+    let generic = generic_flavors();
+    for adapter in adapters()
+        .keys()
+        .filter(|adapter| !generic.contains(*adapter))
+    {
         for dep in ws.direct(adapter) {
             if !dep.ours && !seam.contains(&dep.name) {
                 crates.insert(dep.name.clone());
@@ -290,6 +317,20 @@ fn adapters_depend_only_on_rosetta_rt_and_their_runtimes_crates() {
             }
         }
     }
+    // A generic flavor builds on no runtime at all: its base comes from the registry's line.
+    let runtimes = runtime_crates();
+    let generic = generic_flavors();
+    for flavor in &generic {
+        for krate in ws.closure(flavor).intersection(&runtimes) {
+            problems.push(format!(
+                "{flavor}, a generic flavor, builds on {krate}, a runtime's crate"
+            ));
+        }
+    }
+    assert!(
+        generic.contains("rosetta-percore"),
+        "the thread-per-core flavor is generic: {generic:?}"
+    );
     assert_none(
         "adapters depend only on rosetta-rt and their runtime's crates",
         &problems,
@@ -652,6 +693,11 @@ fn tidy_reads_what_it_checks() {
     let ws = workspace();
     assert!(ws.members.contains_key("rosetta-rt") && ws.members.contains_key("rosetta-scenarios"));
     assert!(runtime_crates().contains("tokio"), "{:?}", runtime_crates());
+    let types = adapter_types();
+    assert!(
+        types.contains(&"PerCore") && types.contains(&"Compio"),
+        "{types:?}"
+    );
     assert!(sources().len() > 50, "{} files", sources().len());
     assert_eq!(
         code("let a = \"tokio::spawn\"; // smol::block_on\nb"),

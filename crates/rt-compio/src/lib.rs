@@ -21,7 +21,9 @@
 //!   closure still running, which ends later, its value dropped.
 //! - `spawn` needs the compio runtime of the calling thread: it works from `block_on` and from tasks;
 //!   from a `spawn_blocking` closure (another thread, with no ring of its own) it panics with compio's
-//!   "not in a compio runtime", a documented difference (docs/runtimes.md).
+//!   "not in a compio runtime", a documented difference (docs/runtimes.md). The thread-per-core flavor
+//!   over this adapter (`compio-tpc`, through [`PerCoreBase`]) has no such gap: its closures carry
+//!   the flavor's context.
 //! - If the kernel refuses io_uring (seccomp, an old kernel), [`Compio`]'s `create` returns
 //!   [`RuntimeError::Unavailable`]; setting the environment variable
 //!   [`FORCE_NO_IO_URING`] to anything but `0` makes it do so, so that the path can be tested.
@@ -39,8 +41,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use rosetta_rt::{
-    AsyncCancel, AsyncCancelTask, Config, Flavor, Handle, JoinHandle, Runtime, RuntimeError,
-    RuntimeInfo,
+    AsyncCancel, AsyncCancelTask, Config, Flavor, Handle, JoinHandle, PerCoreBase, Runtime,
+    RuntimeError, RuntimeInfo,
 };
 
 /// The environment variable that makes [`Compio`]'s `create` act as if the kernel refused io_uring.
@@ -191,6 +193,21 @@ impl Runtime for Compio {
             let _ = timer.await;
         }
     }
+}
+
+/// compio as the base of the thread-per-core flavor (`compio-tpc`): one compio runtime per worker
+/// thread, each with its own ring, as compio's own `Dispatcher` runs them.
+impl PerCoreBase for Compio {
+    const PER_CORE: RuntimeInfo = RuntimeInfo {
+        id: "compio-tpc",
+        name: "compio (thread per core, io_uring)",
+        runtime_crate: "compio-runtime",
+        flavor: Flavor::ThreadPerCore,
+        discontinued: None,
+        notes: "N compio runtimes, one per thread; spawn places tasks round-robin, a task never moves; block_on has a ring of its own",
+        driver: "io_uring (completion)",
+        model: "thread-per-core (N rings)",
+    };
 }
 
 /// Runs `future` as a compio task of its own and gives its handle: how a `!Send` compio future becomes a

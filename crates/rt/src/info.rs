@@ -10,6 +10,12 @@ pub enum Flavor {
     CurrentThread,
     /// A pool of worker threads, created with the loop, runs the tasks; `block_on` only waits.
     MultiThread,
+    /// N worker threads, created with the loop, each running a current-thread base runtime of its own
+    /// (its own io_uring ring). `spawn` places each new task on the next worker in turn, and a placed task
+    /// never moves: no work stealing. `block_on` runs its future on the calling thread, in a base
+    /// runtime of its own, and is not a worker. Closing joins every worker, and drops each pending
+    /// task on its own worker thread, inside that worker's base runtime.
+    ThreadPerCore,
     /// One process-wide runtime, started on first use and never shut down; creating and closing a loop
     /// are no-ops, and closing drops no task.
     Global,
@@ -21,6 +27,7 @@ impl Flavor {
         match self {
             Flavor::CurrentThread => "current-thread",
             Flavor::MultiThread => "multi-thread",
+            Flavor::ThreadPerCore => "thread-per-core",
             Flavor::Global => "global",
         }
     }
@@ -32,7 +39,7 @@ impl Flavor {
 
     /// Whether the number of worker threads can be chosen per loop.
     pub fn configurable_workers(self) -> bool {
-        matches!(self, Flavor::MultiThread)
+        matches!(self, Flavor::MultiThread | Flavor::ThreadPerCore)
     }
 }
 
@@ -46,7 +53,7 @@ impl fmt::Display for Flavor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuntimeInfo {
     /// The id used everywhere: CLI, tests, benches, docs (`tokio`, `tokio-mt`, `smol`, `smol-mt`,
-    /// `async-std`).
+    /// `async-std`, `compio`, `compio-tpc`).
     pub id: &'static str,
     /// A human name, e.g. "tokio (current-thread)".
     pub name: &'static str,
@@ -62,16 +69,18 @@ pub struct RuntimeInfo {
     /// `"epoll (readiness)"`, `"io_uring (completion)"`.
     pub driver: &'static str,
     /// How tasks are placed on threads: `"single thread"` (every task on the thread that calls
-    /// `block_on`), `"work-stealing"`, `"shared queue"` (N threads running one queue), or
-    /// `"thread-per-core"` (a runtime per thread; a task never leaves the thread that spawned it).
+    /// `block_on`), `"work-stealing"`, `"shared queue"` (N threads running one queue),
+    /// `"thread-per-core"` (a runtime per thread; a task never leaves the thread that spawned it), or
+    /// `"thread-per-core (N rings)"` (N workers, each a runtime with its own ring; a task never leaves
+    /// the worker it was placed on).
     pub model: &'static str,
 }
 
 /// How to build a loop.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Config {
-    /// Worker threads for multi-thread flavors; `None` means the machine's available parallelism.
-    /// Current-thread and global flavors ignore it.
+    /// Worker threads for multi-thread and thread-per-core flavors; `None` means the machine's
+    /// available parallelism. Current-thread and global flavors ignore it.
     pub worker_threads: Option<usize>,
 }
 

@@ -34,6 +34,7 @@
 mod handle;
 mod info;
 pub mod io;
+mod percore;
 pub mod process;
 
 use std::future::Future;
@@ -44,6 +45,7 @@ pub use handle::{
 };
 pub use info::{Config, Flavor, RuntimeError, RuntimeInfo};
 pub use io::{AsyncRead, AsyncWrite, Io};
+pub use percore::PerCoreBase;
 pub use process::{Pipes, Process, Redirect, Spawned};
 
 /// The handle type that [`Runtime::spawn`] and [`Runtime::spawn_blocking`] return on runtime `R`.
@@ -104,6 +106,35 @@ pub type Handle<R, T> = JoinHandle<T, <R as Runtime>::Task<T>>;
 ///   are as precise as the OS allows). Concurrent sleeps overlap.
 /// - **Yielding.** [`yield_now`](Runtime::yield_now) returns `Pending` once and reschedules the caller
 ///   behind the tasks already ready on its worker, as `await asyncio.sleep(0)` does.
+///
+/// # The thread-per-core flavor's promises
+///
+/// A [`Flavor::ThreadPerCore`] runtime (`compio-tpc`: the generic flavor of `rosetta-percore` over a
+/// current-thread base runtime that implements [`PerCoreBase`]) keeps every promise above, and these:
+///
+/// - **Workers.** [`create`](Runtime::create) starts N worker threads (N from [`Config`], default the
+///   machine's parallelism; zero is [`RuntimeError::InvalidConfig`]), each running a base runtime of
+///   its own, with its own io_uring ring. If a worker's base runtime cannot be created, `create`
+///   returns that error (`Unavailable` where io_uring is refused) and leaves no thread behind.
+/// - **Placement.** [`spawn`](Runtime::spawn) places each new task on the next worker in turn
+///   (round-robin, as compio's `Dispatcher` does), from whichever thread it is called. A placed task
+///   never moves: every poll of it, and its drop, happen on its worker's thread, inside that worker's
+///   base runtime, so the base runtime's `!Send` timers and operations started by the task work there.
+///   There is no work stealing: a busy worker's ready tasks wait for it.
+/// - **`block_on`** runs its future on the calling thread, in a base runtime of its own (so that I/O
+///   and timers inside it work there); that thread is not a worker, and no spawned task runs on it.
+/// - **Yielding** ([`yield_now`](Runtime::yield_now)) lets the ready tasks *of the caller's worker*
+///   run before it resumes; tasks on other workers run in parallel anyway.
+/// - **Blocking work** runs on the base runtime's blocking pool; a closure carries the flavor's
+///   context, so [`spawn`](Runtime::spawn) and [`spawn_blocking`](Runtime::spawn_blocking) work inside it.
+/// - **Closing** stops every worker, then drops each pending task on its own worker thread, inside its
+///   base runtime (a base runtime's future dropped off its thread, or outside its runtime, may panic),
+///   then closes each base runtime and joins every worker thread. A blocking closure still running
+///   after close that calls `spawn` panics ("the thread-per-core loop is closed"), as asyncio's
+///   `create_task` on a closed loop raises.
+/// - **I/O and subprocesses** are the base runtime's ([`Io`], [`Process`]); each operation goes to the
+///   ring of the thread that runs it, so a stream accepted on one worker can be used from a task placed
+///   on another.
 pub trait Runtime: Sized + 'static {
     /// What this runtime is: its id, name, crate and flavor.
     const INFO: RuntimeInfo;
@@ -113,7 +144,7 @@ pub trait Runtime: Sized + 'static {
 
     /// Creates the loop (asyncio's `new_event_loop`). Required.
     ///
-    /// Multi-thread flavors start their worker threads here.
+    /// Multi-thread and thread-per-core flavors start their worker threads here.
     ///
     /// # Errors
     ///
@@ -132,7 +163,8 @@ pub trait Runtime: Sized + 'static {
     /// Runs `future` to completion on this loop (asyncio's `run_until_complete`). Required.
     ///
     /// On current-thread flavors the calling thread drives the loop; on multi-thread flavors it only
-    /// waits, and spawned tasks run on the workers.
+    /// waits, and spawned tasks run on the workers. On the thread-per-core flavor the calling thread runs
+    /// `future` in a base runtime of its own, and spawned tasks run on the workers.
     fn block_on<F: Future>(&self, future: F) -> F::Output;
 
     /// Starts `future` as a task on the running loop (asyncio's `create_task`). Required.
@@ -167,11 +199,13 @@ pub trait Runtime: Sized + 'static {
     /// How many worker threads this runtime runs tasks on, for `config`. Provided.
     ///
     /// One for current-thread flavors; the configured count, or the machine's parallelism, for
-    /// multi-thread ones. Global runtimes override it with what their global pool uses.
+    /// multi-thread and thread-per-core ones. Global runtimes override it with what their global pool uses.
     fn worker_threads(config: &Config) -> usize {
         match Self::INFO.flavor {
             Flavor::CurrentThread => 1,
-            Flavor::MultiThread | Flavor::Global => config.workers_or_default(),
+            Flavor::MultiThread | Flavor::ThreadPerCore | Flavor::Global => {
+                config.workers_or_default()
+            }
         }
     }
 }

@@ -482,7 +482,7 @@ conformance! {
     fn zero_worker_threads_is_refused_by_multi_thread_flavors() {
         let outcome = Rt::create(&Config::with_workers(0));
         match Rt::INFO.flavor {
-            Flavor::MultiThread => match outcome {
+            Flavor::MultiThread | Flavor::ThreadPerCore => match outcome {
                 Ok(rt) => {
                     rt.close();
                     panic!("zero workers was accepted");
@@ -490,6 +490,44 @@ conformance! {
                 Err(error) => assert!(error.to_string().contains("at least 1"), "{error}"),
             },
             Flavor::CurrentThread | Flavor::Global => outcome.expect("the config is ignored").close(),
+        }
+    }
+
+    #[test]
+    fn spawn_inside_a_blocking_closure_starts_a_task_on_the_loop() {
+        // tokio, smol and the thread-per-core flavor let a blocking closure spawn (its thread carries
+        // the loop's context); a current-thread io_uring runtime cannot: its spawn needs the thread's own
+        // runtime, and the closure's thread has none, so compio panics (docs/runtimes.md).
+        let gap = Rt::INFO.flavor == Flavor::CurrentThread && Rt::INFO.driver.starts_with("io_uring");
+        if gap {
+            quiet_expected_panics();
+        }
+        let outcome = run::<Rt, _>(async {
+            let spawned = Rt::spawn_blocking(|| {
+                let task = Rt::spawn(async {
+                    Rt::sleep(Duration::from_millis(1)).await;
+                    thread::current().id()
+                });
+                let nested = Rt::spawn_blocking(|| 8);
+                (thread::current().id(), task, nested)
+            })
+            .await;
+            match spawned {
+                Ok((closure, task, nested)) => {
+                    let task = task.await.expect("the task does not panic");
+                    assert_ne!(task, closure, "the task ran on the closure's thread");
+                    Ok(nested.await.expect("the nested closure does not panic"))
+                }
+                Err(error) => Err(error),
+            }
+        });
+        if gap {
+            assert!(
+                matches!(&outcome, Err(JoinError::Panicked(message)) if message.contains("runtime")),
+                "{outcome:?}"
+            );
+        } else {
+            assert_eq!(outcome, Ok(8));
         }
     }
 }

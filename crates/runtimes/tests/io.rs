@@ -17,8 +17,8 @@ use std::time::Duration;
 use futures_lite::future::poll_once;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use rosetta_runtimes::rosetta_rt::Io;
-use rosetta_runtimes::testing::{run, within};
-use rosetta_runtimes::{Runtime, conformance};
+use rosetta_runtimes::testing::{run, run_with, within};
+use rosetta_runtimes::{Config, Flavor, Runtime, conformance};
 
 /// Runs `future` on a fresh loop of `R`, failing the test if it takes more than a minute.
 fn io_run<R: Runtime, F: Future>(what: &str, future: F) -> F::Output {
@@ -353,5 +353,46 @@ conformance! {
         expected.sort_unstable();
         assert_eq!(lines, expected);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A stream accepted by one task and used by another: on a thread-per-core runtime with two
+    /// workers the two tasks are placed on different workers, so every read and write of the stream
+    /// goes to a ring other than the one that accepted it. Every byte arrives both ways, and the
+    /// half-close still reaches the peer.
+    #[test]
+    fn a_stream_accepted_by_one_task_is_read_and_written_by_a_task_on_another_thread() {
+        let (accepted_on, used_on, echoed) = within(Duration::from_secs(60), "stream moved", || {
+            run_with::<Rt, _>(&Config::with_workers(2), async {
+                let (listener, addr) = listen::<Rt>().await;
+                let (handover, handed) = async_channel::bounded(1);
+                // Spawned one after the other: on a thread-per-core runtime, worker 0, then worker 1.
+                let acceptor = Rt::spawn(async move {
+                    let (stream, _) = Rt::accept(&listener).await.expect("accept");
+                    handover.send(stream).await.expect("the user waits");
+                    std::thread::current().id()
+                });
+                let user = Rt::spawn(async move {
+                    let mut stream = handed.recv().await.expect("the acceptor hands the stream over");
+                    let mut received = Vec::new();
+                    stream.read_to_end(&mut received).await?;
+                    stream.write_all(&received).await?;
+                    stream.close().await?;
+                    io::Result::Ok(std::thread::current().id())
+                });
+                let sent = pattern(50_000, 7);
+                let mut client = Rt::connect(addr).await.expect("connect");
+                client.write_all(&sent).await.expect("write");
+                client.close().await.expect("half-close");
+                let mut echoed = Vec::new();
+                client.read_to_end(&mut echoed).await.expect("read the echo to EOF");
+                let accepted_on = acceptor.await.expect("no panic");
+                let used_on = user.await.expect("no panic").expect("echo");
+                (accepted_on, used_on, echoed == sent)
+            })
+        });
+        assert!(echoed, "the echo differs from what was sent");
+        if Rt::INFO.flavor == Flavor::ThreadPerCore {
+            assert_ne!(accepted_on, used_on, "both tasks were placed on one worker");
+        }
     }
 }

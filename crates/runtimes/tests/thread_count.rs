@@ -66,7 +66,10 @@ impl RuntimeVisitor for TwoHundredCycles {
         let before = threads();
         for i in 0..200 {
             let running = cycle::<R>();
-            if i == 0 && R::INFO.flavor == Flavor::MultiThread && running < before.len() + 2 {
+            if i == 0
+                && matches!(R::INFO.flavor, Flavor::MultiThread | Flavor::ThreadPerCore)
+                && running < before.len() + 2
+            {
                 return Err(format!(
                     "two workers should be running: {running} threads, {} before",
                     before.len()

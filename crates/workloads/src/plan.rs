@@ -119,7 +119,9 @@ fn loop_parameter(runtime: Option<&str>, config: &Config) -> String {
     match flavor {
         None => "bare".to_owned(),
         Some(Flavor::CurrentThread) => "current-thread".to_owned(),
-        Some(Flavor::MultiThread) => format!("{}w", config.workers_or_default()),
+        Some(Flavor::MultiThread | Flavor::ThreadPerCore) => {
+            format!("{}w", config.workers_or_default())
+        }
         Some(Flavor::Global) => "global".to_owned(),
     }
 }
