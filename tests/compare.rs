@@ -321,13 +321,21 @@ fn a_panicking_and_a_hanging_scenario_are_cells_not_crashes() {
 
 #[test]
 fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on() {
+    // Every io_uring runtime of the registry, beside one that does not use io_uring.
+    let io_uring: Vec<&str> = rosetta_runtimes::RUNTIMES
+        .iter()
+        .filter(|info| info.driver.starts_with("io_uring"))
+        .map(|info| info.id)
+        .collect();
+    assert!(!io_uring.is_empty(), "the registry has io_uring runtimes");
+    let runtimes = format!("tokio,{}", io_uring.join(","));
     let out = out_dir("unavailable");
     let assert = rosetta()
         .args([
             "compare",
             "--quick",
             "--runtimes",
-            "tokio,compio",
+            &runtimes,
             "--scenarios",
             "countasync",
             "--skip",
@@ -352,14 +360,16 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
             .cloned()
             .expect("the cell")
     };
-    let refused = cell("compio");
-    assert_eq!(refused["status"], "unavailable", "{refused}");
-    assert!(
-        refused["detail"]
-            .as_str()
-            .is_some_and(|d| d.starts_with("unavailable: io_uring not permitted (")
-                && d.contains("ROSETTA_FORCE_NO_IO_URING")),
-        "{refused}"
-    );
+    for id in io_uring {
+        let refused = cell(id);
+        assert_eq!(refused["status"], "unavailable", "{refused}");
+        assert!(
+            refused["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("unavailable: io_uring not permitted (")
+                    && d.contains("ROSETTA_FORCE_NO_IO_URING")),
+            "{refused}"
+        );
+    }
     assert_eq!(cell("tokio")["status"], "pass");
 }

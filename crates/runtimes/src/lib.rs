@@ -37,7 +37,7 @@ pub use rosetta_rt::{self, Config, Flavor, Io, JoinError, Runtime, RuntimeInfo};
 
 // The adapter crates, re-exported so that the registry's macros can name them from any crate.
 #[doc(hidden)]
-pub use {rosetta_async_std, rosetta_compio, rosetta_smol, rosetta_tokio};
+pub use {rosetta_async_std, rosetta_compio, rosetta_monoio, rosetta_smol, rosetta_tokio};
 
 // The README's Rust blocks are doctests of this crate.
 #[cfg(doctest)]
@@ -75,6 +75,7 @@ macro_rules! for_each_runtime {
             smol_mt => $crate::rosetta_smol::SmolMultiThread;
             async_std => $crate::rosetta_async_std::AsyncStd;
             compio => $crate::rosetta_compio::Compio;
+            monoio => $crate::rosetta_monoio::Monoio;
         }
     };
 }

@@ -1,0 +1,482 @@
+//! monoio's I/O behind the [`Io`] trait: TCP and files on io_uring, behind owned-buffer adapters that
+//! speak `futures-io`.
+//!
+//! monoio's sockets and files hold an `Rc`-shared fd and its futures hold the thread's driver: both are
+//! `!Send`, and nothing safe turns a monoio socket back into a `Send` one. So the adapters here own the
+//! fd as a std socket or file (`Send`), and each operation runs as a monoio task of its own on a
+//! duplicate of that fd (`try_clone`, then monoio's `from_std`), submitted to the ring of the thread
+//! that runs it; the duplicate is closed, on the ring, when the operation ends. Each operation thus
+//! costs a task, a `dup` and a close beside the copy, what the `Send` bounds cost here without `unsafe`.
+//! - `poll_read` starts a read into the adapter's buffer (as long as the caller's slice, up to
+//!   [`CHUNK`]) if none is in flight, and once it completes copies into the caller's slice, keeping
+//!   what does not fit for the next call. The read in flight belongs to the adapter, not to the caller's
+//!   future: **a read whose caller was dropped completes into the adapter, and the next `poll_read` gets
+//!   its bytes**, so asyncio's "a cancelled read loses no bytes" holds, at the price of one copy.
+//! - `poll_write` waits for the write in flight, if any, then copies the caller's bytes (up to
+//!   [`CHUNK`]) into the adapter's buffer, starts a `write_all` and returns at once; its error, if any,
+//!   comes back from the next write, flush or close. `poll_flush` waits for the write in flight;
+//!   `poll_close` flushes, then shuts the write half down (a plain `shutdown`, as monoio's own is).
+//! - Dropping a stream cancels its read in flight (its bytes are lost, as unread bytes are when any
+//!   socket closes) and lets its write in flight finish.
+//! - `split` gives two adapters over one shared std socket; it closes once both are dropped and their
+//!   operations ended.
+//! - **Accepting** is a non-blocking `accept` on the std listener; when nothing is there, a task waits
+//!   on the ring for the listener to be readable (monoio's `readable`, io_uring's poll), then tries
+//!   again. A dropped accept therefore leaves every connection in the backlog, and a listener with no
+//!   accept waiting holds no duplicate, so dropping it closes it at once.
+//! - **Connecting** runs std's `connect` on the blocking pool: monoio's `connect` makes a monoio socket,
+//!   which the adapter could not own.
+//! - **Files** are opened with std's `OpenOptions` (a synchronous `open` on the calling thread), then
+//!   read and written at an offset the adapter keeps (io_uring's `read`/`write` at a position): the
+//!   reads and writes are truly asynchronous on the ring, with no blocking pool. Appending opens with
+//!   `O_APPEND`, under which Linux writes at the end whatever the offset.
+
+use std::future::Future;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use monoio::BufResult;
+use monoio::io::{AsyncReadRent as _, AsyncWriteRentExt as _};
+use rosetta_rt::RawTask as _;
+use rosetta_rt::io::{AsyncRead, AsyncWrite, Io};
+
+use crate::Monoio;
+use crate::task::OpTask;
+
+/// The most bytes one read or write moves through an adapter's buffer.
+pub const CHUNK: usize = 64 * 1024;
+
+/// A listening socket: a std listener in non-blocking mode, accepted from directly.
+#[derive(Debug)]
+pub struct MonoioListener {
+    listener: std::net::TcpListener,
+}
+
+/// The reading side of a stream or a file: a buffer the kernel fills, and what is left of it.
+#[derive(Debug)]
+struct Reader {
+    /// The read in flight, if any: it owns the buffer until it completes.
+    task: Option<OpTask<BufResult<usize, Vec<u8>>>>,
+    /// What the last read delivered; `buf[start..]` is not yet given out.
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl Reader {
+    fn new() -> Self {
+        Reader {
+            task: None,
+            buf: Vec::new(),
+            start: 0,
+        }
+    }
+
+    /// Gives out parked bytes, or starts a read (with `start`, given the buffer) and gives out what it
+    /// delivers.
+    fn poll_read<F>(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+        start: impl FnOnce(Vec<u8>) -> F,
+    ) -> Poll<io::Result<usize>>
+    where
+        F: Future<Output = BufResult<usize, Vec<u8>>> + 'static,
+    {
+        if out.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        if self.start == self.buf.len() {
+            let task = self.task.get_or_insert_with(|| {
+                // The kernel is asked for no more than the caller asked for: bytes nobody asked for
+                // stay in the socket, where closing it with unread bytes still resets the peer.
+                let wanted = out.len().min(CHUNK);
+                let mut buf = std::mem::take(&mut self.buf);
+                self.start = 0;
+                buf.clear();
+                if buf.capacity() != wanted {
+                    buf = Vec::with_capacity(wanted);
+                }
+                OpTask::new(start(buf))
+            });
+            let outcome = ready!(Pin::new(task).poll(cx));
+            self.task = None;
+            let (result, buf) = outcome?;
+            self.buf = buf;
+            self.start = 0;
+            if let Err(error) = result {
+                self.buf.clear();
+                return Poll::Ready(Err(error));
+            }
+        }
+        let n = out.len().min(self.buf.len() - self.start);
+        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
+        self.start += n;
+        Poll::Ready(Ok(n))
+    }
+}
+
+/// The writing side of a stream or a file: the write in flight, whose buffer comes back for reuse.
+#[derive(Debug)]
+struct Writer {
+    task: Option<OpTask<BufResult<usize, Vec<u8>>>>,
+    buf: Vec<u8>,
+}
+
+impl Writer {
+    fn new() -> Self {
+        Writer {
+            task: None,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Waits for the write in flight, if any.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let Some(task) = self.task.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let outcome = ready!(Pin::new(task).poll(cx));
+        self.task = None;
+        let (result, buf) = outcome?;
+        self.buf = buf;
+        Poll::Ready(result.map(drop))
+    }
+
+    /// Waits for the write in flight, then starts writing (a copy of) `data` with `start`.
+    fn poll_write<F>(
+        &mut self,
+        cx: &mut Context<'_>,
+        data: &[u8],
+        start: impl FnOnce(Vec<u8>) -> F,
+    ) -> Poll<io::Result<usize>>
+    where
+        F: Future<Output = BufResult<usize, Vec<u8>>> + 'static,
+    {
+        ready!(self.poll_flush(cx))?;
+        if data.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let n = data.len().min(CHUNK);
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        buf.extend_from_slice(&data[..n]);
+        self.task = Some(OpTask::new(start(buf)));
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // The bytes of a write already returned as written still go out.
+        if let Some(task) = self.task.take() {
+            task.detach();
+        }
+    }
+}
+
+/// A monoio socket over a duplicate of `socket`'s fd, or the error that prevented it.
+fn monoio_socket(socket: &std::net::TcpStream) -> io::Result<monoio::net::TcpStream> {
+    monoio::net::TcpStream::from_std(socket.try_clone()?)
+}
+
+/// A monoio file over a duplicate of `file`'s fd, or the error that prevented it.
+fn monoio_file(file: &std::fs::File) -> io::Result<monoio::fs::File> {
+    monoio::fs::File::from_std(file.try_clone()?)
+}
+
+/// The read half of a monoio stream, as [`Io::split`] gives it.
+#[derive(Debug)]
+pub struct MonoioReadHalf {
+    socket: Arc<std::net::TcpStream>,
+    reader: Reader,
+}
+
+impl AsyncRead for MonoioReadHalf {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let socket = &this.socket;
+        this.reader.poll_read(cx, out, |buf| {
+            let socket = monoio_socket(socket);
+            async move {
+                match socket {
+                    Ok(mut socket) => socket.read(buf).await,
+                    Err(error) => (Err(error), buf),
+                }
+            }
+        })
+    }
+}
+
+/// The write half of a monoio stream, as [`Io::split`] gives it; closing it shuts down the write half.
+#[derive(Debug)]
+pub struct MonoioWriteHalf {
+    socket: Arc<std::net::TcpStream>,
+    writer: Writer,
+}
+
+impl AsyncWrite for MonoioWriteHalf {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let socket = &this.socket;
+        this.writer.poll_write(cx, data, |buf| {
+            let socket = monoio_socket(socket);
+            async move {
+                match socket {
+                    Ok(mut socket) => socket.write_all(buf).await,
+                    Err(error) => (Err(error), buf),
+                }
+            }
+        })
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.writer.poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.writer.poll_flush(cx))?;
+        Poll::Ready(self.socket.shutdown(Shutdown::Write))
+    }
+}
+
+/// A monoio TCP stream behind `futures-io`: a read half and a write half over one socket.
+#[derive(Debug)]
+pub struct MonoioStream {
+    read: MonoioReadHalf,
+    write: MonoioWriteHalf,
+}
+
+impl MonoioStream {
+    fn new(socket: std::net::TcpStream) -> Self {
+        let socket = Arc::new(socket);
+        MonoioStream {
+            read: MonoioReadHalf {
+                socket: Arc::clone(&socket),
+                reader: Reader::new(),
+            },
+            write: MonoioWriteHalf {
+                socket,
+                writer: Writer::new(),
+            },
+        }
+    }
+}
+
+impl AsyncRead for MonoioStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.read).poll_read(cx, out)
+    }
+}
+
+impl AsyncWrite for MonoioStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.write).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.write).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.write).poll_close(cx)
+    }
+}
+
+/// A monoio file behind `futures-io`, read and written at an offset the adapter keeps.
+#[derive(Debug)]
+pub struct MonoioFile {
+    file: std::fs::File,
+    /// Where the next read or write lands (ignored by the kernel for an `O_APPEND` file).
+    position: u64,
+    reader: Reader,
+    writer: Writer,
+}
+
+impl MonoioFile {
+    fn new(file: std::fs::File) -> Self {
+        MonoioFile {
+            file,
+            position: 0,
+            reader: Reader::new(),
+            writer: Writer::new(),
+        }
+    }
+}
+
+impl AsyncRead for MonoioFile {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let (file, position) = (&this.file, this.position);
+        let parked = this.reader.buf.len() - this.reader.start;
+        let n = ready!(this.reader.poll_read(cx, out, |buf| {
+            let file = monoio_file(file);
+            async move {
+                match file {
+                    Ok(file) => file.read_at(buf, position).await,
+                    Err(error) => (Err(error), buf),
+                }
+            }
+        }))?;
+        if parked == 0 {
+            // A read from the kernel: the offset moves by all it delivered, parked or given out.
+            this.position += this.reader.buf.len() as u64;
+        }
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl AsyncWrite for MonoioFile {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        let (file, position) = (&this.file, this.position);
+        let n = ready!(this.writer.poll_write(cx, data, |buf| {
+            let file = monoio_file(file);
+            async move {
+                match file {
+                    Ok(file) => {
+                        let len = buf.len();
+                        let (result, buf) = file.write_all_at(buf, position).await;
+                        (result.map(|()| len), buf)
+                    }
+                    Err(error) => (Err(error), buf),
+                }
+            }
+        }))?;
+        this.position += n as u64;
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.writer.poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.writer.poll_flush(cx)
+    }
+}
+
+/// Opens a file with std's `options` (a synchronous `open`), as a ready future.
+fn open(
+    path: &Path,
+    options: &std::fs::OpenOptions,
+) -> impl Future<Output = io::Result<MonoioFile>> + Send + use<> {
+    std::future::ready(options.open(path).map(MonoioFile::new))
+}
+
+/// Accepts from `listener`: at once if a connection is there, else once the ring says it is readable.
+async fn accept(listener: &MonoioListener) -> io::Result<(MonoioStream, SocketAddr)> {
+    loop {
+        match listener.listener.accept() {
+            Ok((socket, peer)) => {
+                // Linux does not pass the listener's `O_NONBLOCK` on; monoio's operations expect a
+                // blocking fd all the same.
+                socket.set_nonblocking(false)?;
+                return Ok((MonoioStream::new(socket), peer));
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+            Err(error) => return Err(error),
+        }
+        let duplicate = listener.listener.try_clone()?;
+        OpTask::new(async move {
+            monoio::net::TcpListener::from_std(duplicate)?
+                .readable(false)
+                .await
+        })
+        .await??;
+    }
+}
+
+impl Io for Monoio {
+    type TcpListener = MonoioListener;
+    type TcpStream = MonoioStream;
+    type ReadHalf = MonoioReadHalf;
+    type WriteHalf = MonoioWriteHalf;
+    type File = MonoioFile;
+
+    fn bind(addr: SocketAddr) -> impl Future<Output = io::Result<MonoioListener>> + Send {
+        let listener = std::net::TcpListener::bind(addr).and_then(|listener| {
+            listener.set_nonblocking(true)?;
+            Ok(MonoioListener { listener })
+        });
+        std::future::ready(listener)
+    }
+
+    fn local_addr(listener: &MonoioListener) -> io::Result<SocketAddr> {
+        listener.listener.local_addr()
+    }
+
+    fn accept(
+        listener: &MonoioListener,
+    ) -> impl Future<Output = io::Result<(MonoioStream, SocketAddr)>> + Send {
+        accept(listener)
+    }
+
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<MonoioStream>> + Send {
+        let mut task = crate::task::spawn_blocking(move || std::net::TcpStream::connect(addr));
+        async move {
+            let outcome = std::future::poll_fn(|cx| task.poll_join(cx)).await;
+            outcome
+                .map_err(|error| io::Error::other(format!("monoio connect: {error}")))?
+                .map(MonoioStream::new)
+        }
+    }
+
+    fn peer_addr(stream: &MonoioStream) -> io::Result<SocketAddr> {
+        stream.read.socket.peer_addr()
+    }
+
+    fn set_nodelay(stream: &MonoioStream, nodelay: bool) -> io::Result<()> {
+        stream.read.socket.set_nodelay(nodelay)
+    }
+
+    fn split(stream: MonoioStream) -> (MonoioReadHalf, MonoioWriteHalf) {
+        (stream.read, stream.write)
+    }
+
+    fn open_file(path: &Path) -> impl Future<Output = io::Result<MonoioFile>> + Send {
+        open(path, std::fs::OpenOptions::new().read(true))
+    }
+
+    fn create_file(path: &Path) -> impl Future<Output = io::Result<MonoioFile>> + Send {
+        open(
+            path,
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true),
+        )
+    }
+
+    fn append_file(path: &Path) -> impl Future<Output = io::Result<MonoioFile>> + Send {
+        open(path, std::fs::OpenOptions::new().append(true).create(true))
+    }
+}
