@@ -1,7 +1,7 @@
 //! The runtime trait: what generic asyncio-style code needs from an async runtime, and nothing else.
 //!
 //! [`Runtime`] is the "event loop" of asyncio. Every scenario, toolkit piece and benchmark of this
-//! workspace is written once against it, and each runtime (tokio, smol, async-std, compio) implements
+//! workspace is written once against it, and each runtime (tokio, smol, async-std, compio, monoio) implements
 //! it in a small adapter crate. The trait is statically dispatched throughout: its methods return
 //! `impl Future` or associated types, so generic code compiles to the same machine code as code written
 //! against the runtime directly, and a benchmark can show that the abstraction costs nothing.
