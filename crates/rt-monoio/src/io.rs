@@ -7,15 +7,15 @@
 //! duplicate of that fd (`try_clone`, then monoio's `from_std`), submitted to the ring of the thread
 //! that runs it; the duplicate is closed, on the ring, when the operation ends. Each operation thus
 //! costs a task, a `dup` and a close beside the copy, what the `Send` bounds cost here without `unsafe`.
-//! - `poll_read` starts a read into the adapter's buffer (as long as the caller's slice, up to
-//!   [`CHUNK`]) if none is in flight, and once it completes copies into the caller's slice, keeping
-//!   what does not fit for the next call. The read in flight belongs to the adapter, not to the caller's
-//!   future: **a read whose caller was dropped completes into the adapter, and the next `poll_read` gets
-//!   its bytes**, so asyncio's "a cancelled read loses no bytes" holds, at the price of one copy.
-//! - `poll_write` waits for the write in flight, if any, then copies the caller's bytes (up to
-//!   [`CHUNK`]) into the adapter's buffer, starts a `write_all` and returns at once; its error, if any,
-//!   comes back from the next write, flush or close. `poll_flush` waits for the write in flight;
-//!   `poll_close` flushes, then shuts the write half down (a plain `shutdown`, as monoio's own is).
+//! - Reading and writing are `rosetta_rt::io::owned`'s `OwnedReader` and `OwnedWriter`, as on compio:
+//!   `poll_read` starts a read into the adapter's buffer if none is in flight, and once it completes
+//!   copies into the caller's slice, keeping what does not fit for the next call. The read in flight
+//!   belongs to the adapter, not to the caller's future: **a read whose caller was dropped completes
+//!   into the adapter, and the next `poll_read` gets its bytes**, so asyncio's "a cancelled read loses
+//!   no bytes" holds, at the price of one copy. `poll_write` copies the caller's bytes into the
+//!   adapter's buffer, starts a `write_all` and returns at once; its error, if any, comes back from the
+//!   next write, flush or close. `poll_close` flushes, then shuts the write half down (a plain
+//!   `shutdown`, as monoio's own is).
 //! - Dropping a stream cancels its read in flight (its bytes are lost, as unread bytes are when any
 //!   socket closes) and lets its write in flight finish.
 //! - `split` gives two adapters over one shared std socket; it closes once both are dropped and their
@@ -42,13 +42,11 @@ use std::task::{Context, Poll, ready};
 use monoio::BufResult;
 use monoio::io::{AsyncReadRent as _, AsyncWriteRentExt as _};
 use rosetta_rt::RawTask as _;
+use rosetta_rt::io::owned::{OwnedOp, OwnedReader, OwnedWriter};
 use rosetta_rt::io::{AsyncRead, AsyncWrite, Io};
 
 use crate::Monoio;
 use crate::task::OpTask;
-
-/// The most bytes one read or write moves through an adapter's buffer.
-pub const CHUNK: usize = 64 * 1024;
 
 /// A listening socket: a std listener in non-blocking mode, accepted from directly.
 #[derive(Debug)]
@@ -56,127 +54,17 @@ pub struct MonoioListener {
     listener: std::net::TcpListener,
 }
 
-/// The reading side of a stream or a file: a buffer the kernel fills, and what is left of it.
-#[derive(Debug)]
-struct Reader {
-    /// The read in flight, if any: it owns the buffer until it completes.
-    task: Option<OpTask<BufResult<usize, Vec<u8>>>>,
-    /// What the last read delivered; `buf[start..]` is not yet given out.
-    buf: Vec<u8>,
-    start: usize,
-}
+/// An operation in flight: a monoio task whose output is the result and the buffer.
+type Op = OpTask<BufResult<usize, Vec<u8>>>;
 
-impl Reader {
-    fn new() -> Self {
-        Reader {
-            task: None,
-            buf: Vec::new(),
-            start: 0,
-        }
-    }
-
-    /// Gives out parked bytes, or starts a read (with `start`, given the buffer) and gives out what it
-    /// delivers.
-    fn poll_read<F>(
-        &mut self,
-        cx: &mut Context<'_>,
-        out: &mut [u8],
-        start: impl FnOnce(Vec<u8>) -> F,
-    ) -> Poll<io::Result<usize>>
-    where
-        F: Future<Output = BufResult<usize, Vec<u8>>> + 'static,
-    {
-        if out.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        if self.start == self.buf.len() {
-            let task = self.task.get_or_insert_with(|| {
-                // The kernel is asked for no more than the caller asked for: bytes nobody asked for
-                // stay in the socket, where closing it with unread bytes still resets the peer.
-                let wanted = out.len().min(CHUNK);
-                let mut buf = std::mem::take(&mut self.buf);
-                self.start = 0;
-                buf.clear();
-                if buf.capacity() != wanted {
-                    buf = Vec::with_capacity(wanted);
-                }
-                OpTask::new(start(buf))
-            });
-            let outcome = ready!(Pin::new(task).poll(cx));
-            self.task = None;
-            let (result, buf) = outcome?;
-            self.buf = buf;
-            self.start = 0;
-            if let Err(error) = result {
-                self.buf.clear();
-                return Poll::Ready(Err(error));
-            }
-        }
-        let n = out.len().min(self.buf.len() - self.start);
-        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
-        self.start += n;
-        Poll::Ready(Ok(n))
+impl OwnedOp for Op {
+    fn detach(self) {
+        OpTask::detach(self);
     }
 }
 
-/// The writing side of a stream or a file: the write in flight, whose buffer comes back for reuse.
-#[derive(Debug)]
-struct Writer {
-    task: Option<OpTask<BufResult<usize, Vec<u8>>>>,
-    buf: Vec<u8>,
-}
-
-impl Writer {
-    fn new() -> Self {
-        Writer {
-            task: None,
-            buf: Vec::new(),
-        }
-    }
-
-    /// Waits for the write in flight, if any.
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let Some(task) = self.task.as_mut() else {
-            return Poll::Ready(Ok(()));
-        };
-        let outcome = ready!(Pin::new(task).poll(cx));
-        self.task = None;
-        let (result, buf) = outcome?;
-        self.buf = buf;
-        Poll::Ready(result.map(drop))
-    }
-
-    /// Waits for the write in flight, then starts writing (a copy of) `data` with `start`.
-    fn poll_write<F>(
-        &mut self,
-        cx: &mut Context<'_>,
-        data: &[u8],
-        start: impl FnOnce(Vec<u8>) -> F,
-    ) -> Poll<io::Result<usize>>
-    where
-        F: Future<Output = BufResult<usize, Vec<u8>>> + 'static,
-    {
-        ready!(self.poll_flush(cx))?;
-        if data.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        let n = data.len().min(CHUNK);
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        buf.extend_from_slice(&data[..n]);
-        self.task = Some(OpTask::new(start(buf)));
-        Poll::Ready(Ok(n))
-    }
-}
-
-impl Drop for Writer {
-    fn drop(&mut self) {
-        // The bytes of a write already returned as written still go out.
-        if let Some(task) = self.task.take() {
-            task.detach();
-        }
-    }
-}
+type Reader = OwnedReader<Op>;
+type Writer = OwnedWriter<Op>;
 
 /// A monoio socket over a duplicate of `socket`'s fd, or the error that prevented it.
 fn monoio_socket(socket: &std::net::TcpStream) -> io::Result<monoio::net::TcpStream> {
@@ -205,12 +93,12 @@ impl AsyncRead for MonoioReadHalf {
         let socket = &this.socket;
         this.reader.poll_read(cx, out, |buf| {
             let socket = monoio_socket(socket);
-            async move {
+            OpTask::new(async move {
                 match socket {
                     Ok(mut socket) => socket.read(buf).await,
                     Err(error) => (Err(error), buf),
                 }
-            }
+            })
         })
     }
 }
@@ -232,12 +120,12 @@ impl AsyncWrite for MonoioWriteHalf {
         let socket = &this.socket;
         this.writer.poll_write(cx, data, |buf| {
             let socket = monoio_socket(socket);
-            async move {
+            OpTask::new(async move {
                 match socket {
                     Ok(mut socket) => socket.write_all(buf).await,
                     Err(error) => (Err(error), buf),
                 }
-            }
+            })
         })
     }
 
@@ -331,19 +219,19 @@ impl AsyncRead for MonoioFile {
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         let (file, position) = (&this.file, this.position);
-        let parked = this.reader.buf.len() - this.reader.start;
+        let parked = this.reader.parked();
         let n = ready!(this.reader.poll_read(cx, out, |buf| {
             let file = monoio_file(file);
-            async move {
+            OpTask::new(async move {
                 match file {
                     Ok(file) => file.read_at(buf, position).await,
                     Err(error) => (Err(error), buf),
                 }
-            }
+            })
         }))?;
         if parked == 0 {
             // A read from the kernel: the offset moves by all it delivered, parked or given out.
-            this.position += this.reader.buf.len() as u64;
+            this.position += this.reader.delivered() as u64;
         }
         Poll::Ready(Ok(n))
     }
@@ -359,7 +247,7 @@ impl AsyncWrite for MonoioFile {
         let (file, position) = (&this.file, this.position);
         let n = ready!(this.writer.poll_write(cx, data, |buf| {
             let file = monoio_file(file);
-            async move {
+            OpTask::new(async move {
                 match file {
                     Ok(file) => {
                         let len = buf.len();
@@ -368,7 +256,7 @@ impl AsyncWrite for MonoioFile {
                     }
                     Err(error) => (Err(error), buf),
                 }
-            }
+            })
         }))?;
         this.position += n as u64;
         Poll::Ready(Ok(n))

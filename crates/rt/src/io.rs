@@ -8,6 +8,8 @@ use std::pin::Pin;
 
 pub use futures_io::{AsyncRead, AsyncWrite};
 
+pub mod owned;
+
 /// A runtime's sockets and files, seen through `futures-io`'s [`AsyncRead`] and [`AsyncWrite`].
 ///
 /// It stands beside [`Runtime`](crate::Runtime) rather than inside it, so that a runtime without I/O can
@@ -76,7 +78,9 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 /// slice, keeping what does not fit for the next call; `poll_write` copies the caller's bytes into the
 /// adapter's buffer and submits, `poll_flush` waits for the writes in flight. A read whose caller went
 /// away completes into the adapter, so the "dropped read loses nothing" promise holds there too, at the
-/// price of one copy (not yet measured against the native owned-buffer calls).
+/// price of one copy (not yet measured against the native owned-buffer calls). [`owned`] holds that
+/// reader and writer, written once for every such adapter: each gives it its own way to start an
+/// operation.
 /// Dropping the stream itself with a read in flight leaves the buffer to the runtime to reclaim once the
 /// kernel is done with it; its bytes are lost, as unread bytes are when any socket is closed.
 ///
