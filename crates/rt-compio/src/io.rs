@@ -40,7 +40,7 @@ use compio_io::{
     AsyncRead as _, AsyncReadAt as _, AsyncWrite as _, AsyncWriteAtExt as _, AsyncWriteExt as _,
 };
 use compio_runtime::JoinHandle as Task;
-use rosetta_rt::io::owned::{OwnedOp, OwnedReader, OwnedWriter};
+use rosetta_rt::io::owned::{Halves, OwnedOp, OwnedReader, OwnedWriter};
 use rosetta_rt::io::{AsyncRead, AsyncWrite, Io};
 
 use crate::{Compio, io_outcome, run_as_task};
@@ -84,7 +84,7 @@ impl Future for Accept<'_> {
         });
         let outcome = ready!(Pin::new(task).poll(cx));
         this.task = None;
-        Poll::Ready(io_outcome(outcome).map(|(stream, peer)| (CompioStream::new(stream), peer)))
+        Poll::Ready(io_outcome(outcome).map(|(stream, peer)| (new_stream(stream), peer)))
     }
 }
 
@@ -206,54 +206,21 @@ impl AsyncWrite for CompioWriteHalf {
 }
 
 /// A compio TCP stream behind `futures-io`: a read half and a write half over one socket.
-#[derive(Debug)]
-pub struct CompioStream {
-    read: CompioReadHalf,
-    write: CompioWriteHalf,
-}
+pub type CompioStream = Halves<CompioReadHalf, CompioWriteHalf>;
 
-impl CompioStream {
-    fn new(socket: compio_net::TcpStream) -> Self {
-        CompioStream {
-            read: CompioReadHalf {
-                socket: socket.clone(),
-                reader: Reader::new(),
-            },
-            write: CompioWriteHalf {
-                socket,
-                writer: Writer::new(),
-                shutdown: None,
-            },
-        }
-    }
-}
-
-impl AsyncRead for CompioStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        out: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.read).poll_read(cx, out)
-    }
-}
-
-impl AsyncWrite for CompioStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.write).poll_write(cx, data)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.write).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.write).poll_close(cx)
-    }
+/// The stream over `socket`.
+fn new_stream(socket: compio_net::TcpStream) -> CompioStream {
+    Halves::new(
+        CompioReadHalf {
+            socket: socket.clone(),
+            reader: Reader::new(),
+        },
+        CompioWriteHalf {
+            socket,
+            writer: Writer::new(),
+            shutdown: None,
+        },
+    )
 }
 
 /// A compio file behind `futures-io`, read and written at an offset the adapter keeps.
@@ -284,19 +251,15 @@ impl AsyncRead for CompioFile {
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        let (file, position) = (this.file.clone(), this.position);
-        let parked = this.reader.parked();
-        let n = ready!(this.reader.poll_read(cx, out, move |buf| {
-            Op::start(async move {
-                let BufResult(result, buf) = file.read_at(buf, position).await;
-                (result, buf)
+        let file = &this.file;
+        this.reader
+            .poll_read_at(cx, out, &mut this.position, |buf, position| {
+                let file = file.clone();
+                Op::start(async move {
+                    let BufResult(result, buf) = file.read_at(buf, position).await;
+                    (result, buf)
+                })
             })
-        }))?;
-        if parked == 0 {
-            // A read from the kernel: the offset moves by all it delivered, parked or given out.
-            this.position += this.reader.delivered() as u64;
-        }
-        Poll::Ready(Ok(n))
     }
 }
 
@@ -307,17 +270,16 @@ impl AsyncWrite for CompioFile {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        let (file, position) = (this.file.clone(), this.position);
-        let n = ready!(this.writer.poll_write(cx, data, move |buf| {
-            Op::start(async move {
-                let mut file = file;
-                let len = buf.len();
-                let BufResult(result, buf) = file.write_all_at(buf, position).await;
-                (result.map(|()| len), buf)
+        let file = &this.file;
+        this.writer
+            .poll_write_at(cx, data, &mut this.position, |buf, position| {
+                let mut file = file.clone();
+                Op::start(async move {
+                    let len = buf.len();
+                    let BufResult(result, buf) = file.write_all_at(buf, position).await;
+                    (result.map(|()| len), buf)
+                })
             })
-        }))?;
-        this.position += n as u64;
-        Poll::Ready(Ok(n))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -374,19 +336,19 @@ impl Io for Compio {
 
     fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<CompioStream>> + Send {
         let task = run_as_task(async move { compio_net::TcpStream::connect(addr).await });
-        async move { io_outcome(task.await).map(CompioStream::new) }
+        async move { io_outcome(task.await).map(new_stream) }
     }
 
     fn peer_addr(stream: &CompioStream) -> io::Result<SocketAddr> {
-        stream.read.socket.peer_addr()
+        stream.read_half().socket.peer_addr()
     }
 
     fn set_nodelay(stream: &CompioStream, nodelay: bool) -> io::Result<()> {
-        stream.read.socket.set_nodelay(nodelay)
+        stream.read_half().socket.set_nodelay(nodelay)
     }
 
     fn split(stream: CompioStream) -> (CompioReadHalf, CompioWriteHalf) {
-        (stream.read, stream.write)
+        stream.into_halves()
     }
 
     fn open_file(path: &Path) -> impl Future<Output = io::Result<CompioFile>> + Send {

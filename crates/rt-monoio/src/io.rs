@@ -42,7 +42,7 @@ use std::task::{Context, Poll, ready};
 use monoio::BufResult;
 use monoio::io::{AsyncReadRent as _, AsyncWriteRentExt as _};
 use rosetta_rt::RawTask as _;
-use rosetta_rt::io::owned::{OwnedOp, OwnedReader, OwnedWriter};
+use rosetta_rt::io::owned::{Halves, OwnedOp, OwnedReader, OwnedWriter};
 use rosetta_rt::io::{AsyncRead, AsyncWrite, Io};
 
 use crate::Monoio;
@@ -140,54 +140,21 @@ impl AsyncWrite for MonoioWriteHalf {
 }
 
 /// A monoio TCP stream behind `futures-io`: a read half and a write half over one socket.
-#[derive(Debug)]
-pub struct MonoioStream {
-    read: MonoioReadHalf,
-    write: MonoioWriteHalf,
-}
+pub type MonoioStream = Halves<MonoioReadHalf, MonoioWriteHalf>;
 
-impl MonoioStream {
-    fn new(socket: std::net::TcpStream) -> Self {
-        let socket = Arc::new(socket);
-        MonoioStream {
-            read: MonoioReadHalf {
-                socket: Arc::clone(&socket),
-                reader: Reader::new(),
-            },
-            write: MonoioWriteHalf {
-                socket,
-                writer: Writer::new(),
-            },
-        }
-    }
-}
-
-impl AsyncRead for MonoioStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        out: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.read).poll_read(cx, out)
-    }
-}
-
-impl AsyncWrite for MonoioStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.write).poll_write(cx, data)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.write).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.write).poll_close(cx)
-    }
+/// The stream over `socket`, which its two halves share.
+fn new_stream(socket: std::net::TcpStream) -> MonoioStream {
+    let socket = Arc::new(socket);
+    Halves::new(
+        MonoioReadHalf {
+            socket: Arc::clone(&socket),
+            reader: Reader::new(),
+        },
+        MonoioWriteHalf {
+            socket,
+            writer: Writer::new(),
+        },
+    )
 }
 
 /// A monoio file behind `futures-io`, read and written at an offset the adapter keeps.
@@ -218,22 +185,17 @@ impl AsyncRead for MonoioFile {
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        let (file, position) = (&this.file, this.position);
-        let parked = this.reader.parked();
-        let n = ready!(this.reader.poll_read(cx, out, |buf| {
-            let file = monoio_file(file);
-            OpTask::new(async move {
-                match file {
-                    Ok(file) => file.read_at(buf, position).await,
-                    Err(error) => (Err(error), buf),
-                }
+        let file = &this.file;
+        this.reader
+            .poll_read_at(cx, out, &mut this.position, |buf, position| {
+                let file = monoio_file(file);
+                OpTask::new(async move {
+                    match file {
+                        Ok(file) => file.read_at(buf, position).await,
+                        Err(error) => (Err(error), buf),
+                    }
+                })
             })
-        }))?;
-        if parked == 0 {
-            // A read from the kernel: the offset moves by all it delivered, parked or given out.
-            this.position += this.reader.delivered() as u64;
-        }
-        Poll::Ready(Ok(n))
     }
 }
 
@@ -244,22 +206,21 @@ impl AsyncWrite for MonoioFile {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        let (file, position) = (&this.file, this.position);
-        let n = ready!(this.writer.poll_write(cx, data, |buf| {
-            let file = monoio_file(file);
-            OpTask::new(async move {
-                match file {
-                    Ok(file) => {
-                        let len = buf.len();
-                        let (result, buf) = file.write_all_at(buf, position).await;
-                        (result.map(|()| len), buf)
+        let file = &this.file;
+        this.writer
+            .poll_write_at(cx, data, &mut this.position, |buf, position| {
+                let file = monoio_file(file);
+                OpTask::new(async move {
+                    match file {
+                        Ok(file) => {
+                            let len = buf.len();
+                            let (result, buf) = file.write_all_at(buf, position).await;
+                            (result.map(|()| len), buf)
+                        }
+                        Err(error) => (Err(error), buf),
                     }
-                    Err(error) => (Err(error), buf),
-                }
+                })
             })
-        }))?;
-        this.position += n as u64;
-        Poll::Ready(Ok(n))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -287,7 +248,7 @@ async fn accept(listener: &MonoioListener) -> io::Result<(MonoioStream, SocketAd
                 // Linux does not pass the listener's `O_NONBLOCK` on; monoio's operations expect a
                 // blocking fd all the same.
                 socket.set_nonblocking(false)?;
-                return Ok((MonoioStream::new(socket), peer));
+                return Ok((new_stream(socket), peer));
             }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
@@ -334,20 +295,20 @@ impl Io for Monoio {
             let outcome = std::future::poll_fn(|cx| task.poll_join(cx)).await;
             outcome
                 .map_err(|error| io::Error::other(format!("monoio connect: {error}")))?
-                .map(MonoioStream::new)
+                .map(new_stream)
         }
     }
 
     fn peer_addr(stream: &MonoioStream) -> io::Result<SocketAddr> {
-        stream.read.socket.peer_addr()
+        stream.read_half().socket.peer_addr()
     }
 
     fn set_nodelay(stream: &MonoioStream, nodelay: bool) -> io::Result<()> {
-        stream.read.socket.set_nodelay(nodelay)
+        stream.read_half().socket.set_nodelay(nodelay)
     }
 
     fn split(stream: MonoioStream) -> (MonoioReadHalf, MonoioWriteHalf) {
-        (stream.read, stream.write)
+        stream.into_halves()
     }
 
     fn open_file(path: &Path) -> impl Future<Output = io::Result<MonoioFile>> + Send {

@@ -24,6 +24,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
+use super::{AsyncRead, AsyncWrite};
+
 /// The most bytes one read or write moves through an [`OwnedReader`]'s or [`OwnedWriter`]'s buffer.
 pub const CHUNK: usize = 64 * 1024;
 
@@ -67,11 +69,6 @@ impl<Op: OwnedOp> OwnedReader<Op> {
         self.buf.len() - self.start
     }
 
-    /// How many bytes the last read delivered in all, taken or not (a file's offset moves by it).
-    pub fn delivered(&self) -> usize {
-        self.buf.len()
-    }
-
     /// Gives out parked bytes, or starts a read (with `start`, given the buffer, whose capacity is what
     /// to read) and gives out what it delivers.
     pub fn poll_read(
@@ -109,6 +106,29 @@ impl<Op: OwnedOp> OwnedReader<Op> {
         let n = out.len().min(self.buf.len() - self.start);
         out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
         self.start += n;
+        Poll::Ready(Ok(n))
+    }
+
+    /// [`poll_read`](OwnedReader::poll_read) for a file read at `position`: `start` is given the
+    /// offset too, and `position` moves by all that a read from the kernel delivered, given out or
+    /// parked.
+    pub fn poll_read_at(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+        position: &mut u64,
+        start: impl FnOnce(Vec<u8>, u64) -> Op,
+    ) -> Poll<io::Result<usize>> {
+        if out.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        // With nothing parked, this call reads from the kernel.
+        let from_kernel = self.parked() == 0;
+        let at = *position;
+        let n = ready!(self.poll_read(cx, out, |buf| start(buf, at)))?;
+        if from_kernel {
+            *position += self.buf.len() as u64;
+        }
         Poll::Ready(Ok(n))
     }
 }
@@ -167,6 +187,21 @@ impl<Op: OwnedOp> OwnedWriter<Op> {
         self.op = Some(start(buf));
         Poll::Ready(Ok(n))
     }
+
+    /// [`poll_write`](OwnedWriter::poll_write) for a file written at `position`: `start` is given the
+    /// offset too, and `position` moves by what was taken (an `O_APPEND` file ignores it).
+    pub fn poll_write_at(
+        &mut self,
+        cx: &mut Context<'_>,
+        data: &[u8],
+        position: &mut u64,
+        start: impl FnOnce(Vec<u8>, u64) -> Op,
+    ) -> Poll<io::Result<usize>> {
+        let at = *position;
+        let n = ready!(self.poll_write(cx, data, |buf| start(buf, at)))?;
+        *position += n as u64;
+        Poll::Ready(Ok(n))
+    }
 }
 
 impl<Op: OwnedOp> Drop for OwnedWriter<Op> {
@@ -175,5 +210,58 @@ impl<Op: OwnedOp> Drop for OwnedWriter<Op> {
         if let Some(op) = self.op.take() {
             op.detach();
         }
+    }
+}
+
+/// A stream made of a read half and a write half, each an adapter of its own: reads go to the one;
+/// writes, flushes and closes to the other. What [`Io::split`](super::Io::split) takes apart.
+#[derive(Debug)]
+pub struct Halves<R, W> {
+    read: R,
+    write: W,
+}
+
+impl<R, W> Halves<R, W> {
+    /// The stream of `read` and `write`.
+    pub fn new(read: R, write: W) -> Self {
+        Halves { read, write }
+    }
+
+    /// The read half.
+    pub fn read_half(&self) -> &R {
+        &self.read
+    }
+
+    /// The two halves.
+    pub fn into_halves(self) -> (R, W) {
+        (self.read, self.write)
+    }
+}
+
+impl<R: AsyncRead + Unpin, W: Unpin> AsyncRead for Halves<R, W> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.read).poll_read(cx, out)
+    }
+}
+
+impl<R: Unpin, W: AsyncWrite + Unpin> AsyncWrite for Halves<R, W> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.write).poll_write(cx, data)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.write).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.write).poll_close(cx)
     }
 }
