@@ -346,7 +346,7 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
             "--out",
         ])
         .arg(&out)
-        .env("ROSETTA_FORCE_NO_IO_URING", "1")
+        .env(rosetta_runtimes::rosetta_rt::FORCE_NO_IO_URING, "1")
         .assert()
         .success();
     let json: serde_json::Value =
@@ -367,7 +367,7 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
             refused["detail"]
                 .as_str()
                 .is_some_and(|d| d.starts_with("unavailable: io_uring not permitted (")
-                    && d.contains("ROSETTA_FORCE_NO_IO_URING")),
+                    && d.contains(rosetta_runtimes::rosetta_rt::FORCE_NO_IO_URING)),
             "{refused}"
         );
     }

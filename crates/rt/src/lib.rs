@@ -42,7 +42,7 @@ use std::time::{Duration, Instant};
 pub use handle::{
     AsyncCancel, AsyncCancelTask, JoinError, JoinHandle, RawTask, cancelling, panic_message,
 };
-pub use info::{Config, Flavor, RuntimeError, RuntimeInfo};
+pub use info::{Config, FORCE_NO_IO_URING, Flavor, RuntimeError, RuntimeInfo};
 pub use io::{AsyncRead, AsyncWrite, Io};
 pub use process::{Pipes, Process, Redirect, Spawned};
 

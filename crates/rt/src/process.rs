@@ -126,7 +126,7 @@ pub trait Process: crate::Runtime {
 /// `Some` after the child was reaped (`async-process` keeps it); `wait` is `status()`, `try_wait`
 /// `try_status()`, `start_kill` `kill()`.
 ///
-/// ```ignore
+/// ```text
 /// rosetta_rt::process_with_async_process!(async_process for MyRuntime);
 /// rosetta_rt::process_with_async_process!(smol::process for Smol, SmolMultiThread);
 /// ```

@@ -4,11 +4,8 @@
 //!
 //! Its own test binary, since it sets a process-wide environment variable (in a child process).
 
-use rosetta_runtimes::rosetta_rt::RuntimeError;
+use rosetta_runtimes::rosetta_rt::{FORCE_NO_IO_URING, RuntimeError};
 use rosetta_runtimes::{Config, RUNTIMES, Runtime, RuntimeVisitor, visit};
-
-/// The variable that makes the io_uring adapters act as if the kernel refused io_uring.
-const FORCE_NO_IO_URING: &str = "ROSETTA_FORCE_NO_IO_URING";
 
 /// The ids of the registry's runtimes whose driver is io_uring.
 fn io_uring_runtimes() -> Vec<&'static str> {
