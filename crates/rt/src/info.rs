@@ -46,7 +46,7 @@ impl fmt::Display for Flavor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuntimeInfo {
     /// The id used everywhere: CLI, tests, benches, docs (`tokio`, `tokio-mt`, `smol`, `smol-mt`,
-    /// `async-std`).
+    /// `async-std`, `compio`, `monoio`).
     pub id: &'static str,
     /// A human name, e.g. "tokio (current-thread)".
     pub name: &'static str,

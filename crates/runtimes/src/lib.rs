@@ -83,8 +83,8 @@ macro_rules! for_each_runtime {
 /// Stamps tests into one module per runtime, each with `type Rt` set to that runtime's adapter.
 ///
 /// Like tokio's `rt_test!`: every test written once inside shows up once per runtime id, as
-/// `tokio::name`, `tokio_mt::name`, `smol::name`, `smol_mt::name`, `async_std::name`. The modules
-/// `use super::*`, so helpers and imports of the test file are in scope.
+/// `tokio::name`, `tokio_mt::name`, `smol::name`, `smol_mt::name`, `async_std::name`, `compio::name`,
+/// `monoio::name`. The modules `use super::*`, so helpers and imports of the test file are in scope.
 ///
 /// ```
 /// rosetta_runtimes::conformance! {
