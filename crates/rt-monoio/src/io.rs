@@ -289,14 +289,12 @@ impl Io for Monoio {
         accept(listener)
     }
 
-    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<MonoioStream>> + Send {
+    async fn connect(addr: SocketAddr) -> io::Result<MonoioStream> {
         let mut task = crate::task::spawn_blocking(move || std::net::TcpStream::connect(addr));
-        async move {
-            let outcome = std::future::poll_fn(|cx| task.poll_join(cx)).await;
-            outcome
-                .map_err(|error| io::Error::other(format!("monoio connect: {error}")))?
-                .map(new_stream)
-        }
+        let outcome = std::future::poll_fn(|cx| task.poll_join(cx)).await;
+        outcome
+            .map_err(|error| io::Error::other(format!("monoio connect: {error}")))?
+            .map(new_stream)
     }
 
     fn peer_addr(stream: &MonoioStream) -> io::Result<SocketAddr> {

@@ -156,12 +156,12 @@ impl Runtime for Monoio {
 
     fn sleep_until(deadline: Instant) -> impl Future<Output = ()> + Send + 'static {
         // monoio's timer future is `!Send`; its task's handle is `Send`, and dropping the handle cancels
-        // the timer.
+        // the timer. The deadline is taken now; the task starts at the first poll, so that a sleep can
+        // be made before the loop runs (`block_on(R::sleep(d))`).
         let deadline = monoio::time::Instant::from_std(deadline);
-        let timer = OpTask::new(monoio::time::sleep_until(deadline));
         async move {
             // `Err` only if the loop closed meanwhile, when nobody waits any more.
-            let _ = timer.await;
+            let _ = OpTask::new(monoio::time::sleep_until(deadline)).await;
         }
     }
 
