@@ -9,4 +9,4 @@
 
 use crate::AsyncStd;
 
-rosetta_rt::process_with_async_process!(async_process for AsyncStd);
+rosetta_rt::process_with_async_process!(AsyncStd => async_process::);

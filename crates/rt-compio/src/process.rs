@@ -10,4 +10,4 @@
 
 use crate::Compio;
 
-rosetta_rt::process_with_async_process!(async_process for Compio);
+rosetta_rt::process_with_async_process!(Compio => async_process::);

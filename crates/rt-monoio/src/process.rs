@@ -10,4 +10,4 @@
 
 use crate::Monoio;
 
-rosetta_rt::process_with_async_process!(async_process for Monoio);
+rosetta_rt::process_with_async_process!(Monoio => async_process::);

@@ -9,4 +9,4 @@
 use crate::{Smol, SmolMultiThread};
 
 // One impl for both smol flavors: the reaper is process-wide.
-rosetta_rt::process_with_async_process!(smol::process for Smol, SmolMultiThread);
+rosetta_rt::process_with_async_process!(Smol, SmolMultiThread => smol::process::);

@@ -116,7 +116,8 @@ pub trait Process: crate::Runtime {
 }
 
 /// Implements [`Process`] for each runtime type given, with `async-process`, named by its path in the
-/// calling crate (`async_process`, or a re-export such as `smol::process`).
+/// calling crate and a closing `::` (`async_process::`, or a re-export such as `smol::process::`), as
+/// the prefix of the items the impl uses.
 ///
 /// `async-process` runs on any executor (its reaper and its pipes live on the `async-io` reactor), so
 /// every adapter whose runtime has no process API of its own, or whose API is that crate, writes the
@@ -127,12 +128,12 @@ pub trait Process: crate::Runtime {
 /// `try_status()`, `start_kill` `kill()`.
 ///
 /// ```text
-/// rosetta_rt::process_with_async_process!(async_process for MyRuntime);
-/// rosetta_rt::process_with_async_process!(smol::process for Smol, SmolMultiThread);
+/// rosetta_rt::process_with_async_process!(MyRuntime => async_process::);
+/// rosetta_rt::process_with_async_process!(Smol, SmolMultiThread => smol::process::);
 /// ```
 #[macro_export]
 macro_rules! process_with_async_process {
-    ($($krate:ident)::+ for $($runtime:ty),+ $(,)?) => {
+    ($($runtime:ty),+ => $($krate:ident ::)+) => {
         // A block of its own, so that the crate's path can be named once, by an alias.
         const _: () = {
             use $($krate)::+ as async_process;
