@@ -321,13 +321,21 @@ fn a_panicking_and_a_hanging_scenario_are_cells_not_crashes() {
 
 #[test]
 fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on() {
+    // Every io_uring runtime of the registry, beside one that does not use io_uring.
+    let io_uring: Vec<&str> = rosetta_runtimes::RUNTIMES
+        .iter()
+        .filter(|info| info.driver.starts_with("io_uring"))
+        .map(|info| info.id)
+        .collect();
+    assert!(!io_uring.is_empty(), "the registry has io_uring runtimes");
+    let runtimes = format!("tokio,{}", io_uring.join(","));
     let out = out_dir("unavailable");
     let assert = rosetta()
         .args([
             "compare",
             "--quick",
             "--runtimes",
-            "tokio,compio,compio-tpc",
+            &runtimes,
             "--scenarios",
             "countasync",
             "--skip",
@@ -338,7 +346,7 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
             "--out",
         ])
         .arg(&out)
-        .env("ROSETTA_FORCE_NO_IO_URING", "1")
+        .env(rosetta_runtimes::rosetta_rt::FORCE_NO_IO_URING, "1")
         .assert()
         .success();
     let json: serde_json::Value =
@@ -352,14 +360,14 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
             .cloned()
             .expect("the cell")
     };
-    for id in ["compio", "compio-tpc"] {
+    for id in io_uring {
         let refused = cell(id);
         assert_eq!(refused["status"], "unavailable", "{refused}");
         assert!(
             refused["detail"]
                 .as_str()
                 .is_some_and(|d| d.starts_with("unavailable: io_uring not permitted (")
-                    && d.contains("ROSETTA_FORCE_NO_IO_URING")),
+                    && d.contains(rosetta_runtimes::rosetta_rt::FORCE_NO_IO_URING)),
             "{refused}"
         );
     }

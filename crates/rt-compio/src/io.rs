@@ -3,18 +3,19 @@
 //!
 //! compio's calls take an owned buffer and give it back with the result (`BufResult`), and their
 //! futures are `!Send` (they hold the thread's driver). The adapters here own their buffers, and run
-//! each operation as a compio task of its own, whose `Send` handle they keep:
+//! each operation as a compio task of its own, whose `Send` handle they keep. Their reading and
+//! writing sides are `rosetta_rt::io::owned`'s `OwnedReader` and `OwnedWriter`, which every
+//! completion-based adapter shares:
 //! - `poll_read` starts a read into the adapter's buffer (as long as the caller's slice, up to
-//!   [`CHUNK`]) if none is in flight, and once it completes copies into the caller's slice, keeping
-//!   what does not fit (a read started for a caller that went away, with a longer slice) for the next
-//!   call. The read in flight
-//!   belongs to the adapter, not to the caller's future: **a read whose caller was dropped completes
-//!   into the adapter, and the next `poll_read` gets its bytes**, so asyncio's "a cancelled read loses
-//!   no bytes" holds, at the price of one copy.
-//! - `poll_write` waits for the write in flight, if any, then copies the caller's bytes (up to
-//!   [`CHUNK`]) into the adapter's buffer, starts a `write_all` and returns at once; its error, if any,
-//!   comes back from the next write, flush or close. `poll_flush` waits for the write in flight;
-//!   `poll_close` flushes, then shuts the write half down.
+//!   [`CHUNK`](rosetta_rt::io::owned::CHUNK)) if none is in flight, and once it completes copies into
+//!   the caller's slice, keeping what does not fit for the next call. The read in flight belongs to the
+//!   adapter, not to the caller's future: **a read whose caller was dropped completes into the adapter,
+//!   and the next `poll_read` gets its bytes**, so asyncio's "a cancelled read loses no bytes" holds, at
+//!   the price of one copy.
+//! - `poll_write` waits for the write in flight, if any, then copies the caller's bytes into the
+//!   adapter's buffer, starts a `write_all` and returns at once; its error, if any, comes back from the
+//!   next write, flush or close. `poll_flush` waits for the write in flight; `poll_close` flushes, then
+//!   shuts the write half down.
 //! - Dropping a stream cancels its read in flight (its bytes are lost, as unread bytes are when any
 //!   socket closes) and lets its write in flight finish.
 //! - `split` gives two adapters over clones of the one socket (compio's `into_split`); the socket closes
@@ -39,12 +40,10 @@ use compio_io::{
     AsyncRead as _, AsyncReadAt as _, AsyncWrite as _, AsyncWriteAtExt as _, AsyncWriteExt as _,
 };
 use compio_runtime::JoinHandle as Task;
+use rosetta_rt::io::owned::{Halves, OwnedOp, OwnedReader, OwnedWriter};
 use rosetta_rt::io::{AsyncRead, AsyncWrite, Io};
 
 use crate::{Compio, io_outcome, run_as_task};
-
-/// The most bytes one read or write moves through an adapter's buffer.
-pub const CHUNK: usize = 64 * 1024;
 
 /// Linux's `O_APPEND` (the same on every Linux architecture Rust supports but alpha and sparc).
 const O_APPEND: i32 = 0o2000;
@@ -85,7 +84,7 @@ impl Future for Accept<'_> {
         });
         let outcome = ready!(Pin::new(task).poll(cx));
         this.task = None;
-        Poll::Ready(io_outcome(outcome).map(|(stream, peer)| (CompioStream::new(stream), peer)))
+        Poll::Ready(io_outcome(outcome).map(|(stream, peer)| (new_stream(stream), peer)))
     }
 }
 
@@ -101,134 +100,38 @@ impl Drop for Accept<'_> {
     }
 }
 
-/// The reading side of a stream or a file: a buffer the kernel fills, and what is left of it.
+/// An operation in flight: a compio task whose output is the result and the buffer.
 #[derive(Debug)]
-struct Reader {
-    /// The read in flight, if any: it owns the buffer until it completes.
-    task: Option<Task<BufResult<usize, Vec<u8>>>>,
-    /// What the last read delivered; `buf[start..]` is not yet given out.
-    buf: Vec<u8>,
-    start: usize,
-}
+struct Op(Task<(io::Result<usize>, Vec<u8>)>);
 
-impl Reader {
-    fn new() -> Self {
-        Reader {
-            task: None,
-            buf: Vec::new(),
-            start: 0,
-        }
-    }
-
-    /// Gives out parked bytes, or starts a read (with `start`, given the buffer) and gives out what it
-    /// delivers.
-    fn poll_read<F>(
-        &mut self,
-        cx: &mut Context<'_>,
-        out: &mut [u8],
-        start: impl FnOnce(Vec<u8>) -> F,
-    ) -> Poll<io::Result<usize>>
+impl Op {
+    /// Starts `operation` as a compio task of its own.
+    fn start<F>(operation: F) -> Self
     where
-        F: Future<Output = BufResult<usize, Vec<u8>>> + 'static,
+        F: Future<Output = (io::Result<usize>, Vec<u8>)> + 'static,
     {
-        if out.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        if self.start == self.buf.len() {
-            let task = self.task.get_or_insert_with(|| {
-                // The kernel is asked for no more than the caller asked for: bytes nobody asked for
-                // stay in the socket, where closing it with unread bytes still resets the peer.
-                let wanted = out.len().min(CHUNK);
-                let mut buf = std::mem::take(&mut self.buf);
-                self.start = 0;
-                buf.clear();
-                if buf.capacity() != wanted {
-                    buf = Vec::with_capacity(wanted);
-                }
-                run_as_task(start(buf))
-            });
-            let outcome = ready!(Pin::new(task).poll(cx));
-            self.task = None;
-            let BufResult(result, buf) = match outcome {
-                Ok(done) => done,
-                Err(error) => return Poll::Ready(io_outcome(Err(error))),
-            };
-            self.buf = buf;
-            self.start = 0;
-            if let Err(error) = result {
-                self.buf.clear();
-                return Poll::Ready(Err(error));
-            }
-        }
-        let n = out.len().min(self.buf.len() - self.start);
-        out[..n].copy_from_slice(&self.buf[self.start..self.start + n]);
-        self.start += n;
-        Poll::Ready(Ok(n))
+        Op(run_as_task(operation))
     }
 }
 
-/// The writing side of a stream or a file: the write in flight, whose buffer comes back for reuse.
-#[derive(Debug)]
-struct Writer {
-    task: Option<Task<BufResult<(), Vec<u8>>>>,
-    buf: Vec<u8>,
-}
+impl Future for Op {
+    type Output = io::Result<(io::Result<usize>, Vec<u8>)>;
 
-impl Writer {
-    fn new() -> Self {
-        Writer {
-            task: None,
-            buf: Vec::new(),
-        }
-    }
-
-    /// Waits for the write in flight, if any.
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let Some(task) = self.task.as_mut() else {
-            return Poll::Ready(Ok(()));
-        };
-        let outcome = ready!(Pin::new(task).poll(cx));
-        self.task = None;
-        match outcome {
-            Ok(BufResult(result, buf)) => {
-                self.buf = buf;
-                Poll::Ready(result)
-            }
-            Err(error) => Poll::Ready(io_outcome(Err(error))),
-        }
-    }
-
-    /// Waits for the write in flight, then starts writing (a copy of) `data` with `start`.
-    fn poll_write<F>(
-        &mut self,
-        cx: &mut Context<'_>,
-        data: &[u8],
-        start: impl FnOnce(Vec<u8>) -> F,
-    ) -> Poll<io::Result<usize>>
-    where
-        F: Future<Output = BufResult<(), Vec<u8>>> + 'static,
-    {
-        ready!(self.poll_flush(cx))?;
-        if data.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        let n = data.len().min(CHUNK);
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        buf.extend_from_slice(&data[..n]);
-        self.task = Some(run_as_task(start(buf)));
-        Poll::Ready(Ok(n))
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|outcome| {
+            outcome.map_err(|error| io::Error::other(format!("compio I/O task: {error}")))
+        })
     }
 }
 
-impl Drop for Writer {
-    fn drop(&mut self) {
-        // The bytes of a write already returned as written still go out.
-        if let Some(task) = self.task.take() {
-            task.detach();
-        }
+impl OwnedOp for Op {
+    fn detach(self) {
+        self.0.detach();
     }
 }
+
+type Reader = OwnedReader<Op>;
+type Writer = OwnedWriter<Op>;
 
 /// The read half of a compio stream, as [`Io::split`] gives it.
 #[derive(Debug)]
@@ -245,9 +148,12 @@ impl AsyncRead for CompioReadHalf {
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         let socket = this.socket.clone();
-        this.reader.poll_read(cx, out, move |buf| async move {
-            let mut socket = socket;
-            socket.read(buf).await
+        this.reader.poll_read(cx, out, move |buf| {
+            Op::start(async move {
+                let mut socket = socket;
+                let BufResult(result, buf) = socket.read(buf).await;
+                (result, buf)
+            })
         })
     }
 }
@@ -269,9 +175,13 @@ impl AsyncWrite for CompioWriteHalf {
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         let socket = this.socket.clone();
-        this.writer.poll_write(cx, data, move |buf| async move {
-            let mut socket = socket;
-            socket.write_all(buf).await
+        this.writer.poll_write(cx, data, move |buf| {
+            Op::start(async move {
+                let mut socket = socket;
+                let len = buf.len();
+                let BufResult(result, buf) = socket.write_all(buf).await;
+                (result.map(|()| len), buf)
+            })
         })
     }
 
@@ -296,54 +206,21 @@ impl AsyncWrite for CompioWriteHalf {
 }
 
 /// A compio TCP stream behind `futures-io`: a read half and a write half over one socket.
-#[derive(Debug)]
-pub struct CompioStream {
-    read: CompioReadHalf,
-    write: CompioWriteHalf,
-}
+pub type CompioStream = Halves<CompioReadHalf, CompioWriteHalf>;
 
-impl CompioStream {
-    fn new(socket: compio_net::TcpStream) -> Self {
-        CompioStream {
-            read: CompioReadHalf {
-                socket: socket.clone(),
-                reader: Reader::new(),
-            },
-            write: CompioWriteHalf {
-                socket,
-                writer: Writer::new(),
-                shutdown: None,
-            },
-        }
-    }
-}
-
-impl AsyncRead for CompioStream {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        out: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.read).poll_read(cx, out)
-    }
-}
-
-impl AsyncWrite for CompioStream {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.write).poll_write(cx, data)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.write).poll_flush(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.write).poll_close(cx)
-    }
+/// The stream over `socket`.
+fn new_stream(socket: compio_net::TcpStream) -> CompioStream {
+    Halves::new(
+        CompioReadHalf {
+            socket: socket.clone(),
+            reader: Reader::new(),
+        },
+        CompioWriteHalf {
+            socket,
+            writer: Writer::new(),
+            shutdown: None,
+        },
+    )
 }
 
 /// A compio file behind `futures-io`, read and written at an offset the adapter keeps.
@@ -374,16 +251,15 @@ impl AsyncRead for CompioFile {
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        let (file, position) = (this.file.clone(), this.position);
-        let parked = this.reader.buf.len() - this.reader.start;
-        let n = ready!(this.reader.poll_read(cx, out, move |buf| async move {
-            file.read_at(buf, position).await
-        }))?;
-        if parked == 0 {
-            // A read from the kernel: the offset moves by all it delivered, parked or given out.
-            this.position += this.reader.buf.len() as u64;
-        }
-        Poll::Ready(Ok(n))
+        let file = &this.file;
+        this.reader
+            .poll_read_at(cx, out, &mut this.position, |buf, position| {
+                let file = file.clone();
+                Op::start(async move {
+                    let BufResult(result, buf) = file.read_at(buf, position).await;
+                    (result, buf)
+                })
+            })
     }
 }
 
@@ -394,13 +270,16 @@ impl AsyncWrite for CompioFile {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        let (file, position) = (this.file.clone(), this.position);
-        let n = ready!(this.writer.poll_write(cx, data, move |buf| async move {
-            let mut file = file;
-            file.write_all_at(buf, position).await
-        }))?;
-        this.position += n as u64;
-        Poll::Ready(Ok(n))
+        let file = &this.file;
+        this.writer
+            .poll_write_at(cx, data, &mut this.position, |buf, position| {
+                let mut file = file.clone();
+                Op::start(async move {
+                    let len = buf.len();
+                    let BufResult(result, buf) = file.write_all_at(buf, position).await;
+                    (result.map(|()| len), buf)
+                })
+            })
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -457,19 +336,19 @@ impl Io for Compio {
 
     fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<CompioStream>> + Send {
         let task = run_as_task(async move { compio_net::TcpStream::connect(addr).await });
-        async move { io_outcome(task.await).map(CompioStream::new) }
+        async move { io_outcome(task.await).map(new_stream) }
     }
 
     fn peer_addr(stream: &CompioStream) -> io::Result<SocketAddr> {
-        stream.read.socket.peer_addr()
+        stream.read_half().socket.peer_addr()
     }
 
     fn set_nodelay(stream: &CompioStream, nodelay: bool) -> io::Result<()> {
-        stream.read.socket.set_nodelay(nodelay)
+        stream.read_half().socket.set_nodelay(nodelay)
     }
 
     fn split(stream: CompioStream) -> (CompioReadHalf, CompioWriteHalf) {
-        (stream.read, stream.write)
+        stream.into_halves()
     }
 
     fn open_file(path: &Path) -> impl Future<Output = io::Result<CompioFile>> + Send {

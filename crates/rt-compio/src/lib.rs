@@ -45,21 +45,9 @@ use rosetta_rt::{
     RuntimeError, RuntimeInfo,
 };
 
-/// The environment variable that makes [`Compio`]'s `create` act as if the kernel refused io_uring.
-pub const FORCE_NO_IO_URING: &str = "ROSETTA_FORCE_NO_IO_URING";
-
-/// Whether [`FORCE_NO_IO_URING`] is set (to anything but empty or `0`).
-fn io_uring_forced_off() -> bool {
-    std::env::var_os(FORCE_NO_IO_URING).is_some_and(|value| !value.is_empty() && value != "0")
-}
-
-/// Whether an error from building the ring means io_uring is not permitted here, rather than a
-/// resource running out.
-fn refuses_io_uring(error: &std::io::Error) -> bool {
-    // EPERM (seccomp, io_uring_disabled=2), ENOSYS (no io_uring in the kernel), EACCES
-    // (io_uring_disabled=1 for this group), EINVAL (a kernel too old for the ring's setup flags).
-    matches!(error.raw_os_error(), Some(1 | 38 | 13 | 22))
-}
+/// The environment variable that makes [`Compio`]'s `create` act as if the kernel refused io_uring
+/// (every io_uring adapter reads it).
+pub use rosetta_rt::FORCE_NO_IO_URING;
 
 /// A compio task's handle, as [`AsyncCancelTask`] drives it.
 #[derive(Debug)]
@@ -129,10 +117,8 @@ impl Runtime for Compio {
     type Task<T: Send + 'static> = AsyncCancelTask<CompioTask<T>, T>;
 
     fn create(_config: &Config) -> Result<Self, RuntimeError> {
-        if io_uring_forced_off() {
-            return Err(RuntimeError::Unavailable(format!(
-                "io_uring not permitted ({FORCE_NO_IO_URING} is set)"
-            )));
+        if let Some(refused) = RuntimeError::io_uring_forced_off() {
+            return Err(refused);
         }
         match compio_runtime::Runtime::new() {
             // Another driver would be a different runtime to measure: refuse rather than mislabel it.
@@ -143,10 +129,7 @@ impl Runtime for Compio {
                 )))
             }
             Ok(runtime) => Ok(Compio { runtime }),
-            Err(error) if refuses_io_uring(&error) => Err(RuntimeError::Unavailable(format!(
-                "io_uring not permitted ({error})"
-            ))),
-            Err(error) => Err(RuntimeError::Io(error)),
+            Err(error) => Err(RuntimeError::from_io_uring_setup(error)),
         }
     }
 

@@ -53,7 +53,7 @@ impl fmt::Display for Flavor {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuntimeInfo {
     /// The id used everywhere: CLI, tests, benches, docs (`tokio`, `tokio-mt`, `smol`, `smol-mt`,
-    /// `async-std`, `compio`, `compio-tpc`).
+    /// `async-std`, `compio`, `compio-tpc`, `monoio`, `monoio-tpc`).
     pub id: &'static str,
     /// A human name, e.g. "tokio (current-thread)".
     pub name: &'static str,
@@ -129,6 +129,54 @@ pub enum RuntimeError {
     /// "io_uring not permitted (Operation not permitted (os error 1))". Reports mark the runtime's
     /// cells unavailable and go on.
     Unavailable(String),
+}
+
+/// The environment variable that makes every io_uring runtime's `create` act as if the kernel refused
+/// io_uring, when set to anything but empty or `0`: how tests reach that path on a machine that allows
+/// io_uring.
+pub const FORCE_NO_IO_URING: &str = "ROSETTA_FORCE_NO_IO_URING";
+
+impl RuntimeError {
+    /// `Some(Unavailable)` when [`FORCE_NO_IO_URING`] is set: what an io_uring runtime's `create`
+    /// checks before it builds its ring.
+    ///
+    /// ```
+    /// # use rosetta_rt::RuntimeError;
+    /// if std::env::var_os(rosetta_rt::FORCE_NO_IO_URING).is_none() {
+    ///     assert!(RuntimeError::io_uring_forced_off().is_none());
+    /// }
+    /// ```
+    pub fn io_uring_forced_off() -> Option<RuntimeError> {
+        let forced = std::env::var_os(FORCE_NO_IO_URING)
+            .is_some_and(|value| !value.is_empty() && value != "0");
+        forced.then(|| {
+            RuntimeError::Unavailable(format!(
+                "io_uring not permitted ({FORCE_NO_IO_URING} is set)"
+            ))
+        })
+    }
+
+    /// The error for a ring that could not be built: [`Unavailable`](RuntimeError::Unavailable) when
+    /// io_uring is not permitted here, [`Io`](RuntimeError::Io) when a resource ran out.
+    ///
+    /// Not permitted: EPERM (seccomp, `io_uring_disabled=2`), ENOSYS (no io_uring in the kernel),
+    /// EACCES (`io_uring_disabled=1` for this group), EINVAL (a kernel too old for the ring's setup
+    /// flags).
+    ///
+    /// ```
+    /// # use rosetta_rt::RuntimeError;
+    /// let refused = RuntimeError::from_io_uring_setup(std::io::Error::from_raw_os_error(1));
+    /// assert!(refused.to_string().starts_with("unavailable: io_uring not permitted ("));
+    /// let exhausted = RuntimeError::from_io_uring_setup(std::io::Error::from_raw_os_error(12));
+    /// assert!(matches!(exhausted, RuntimeError::Io(_)));
+    /// ```
+    pub fn from_io_uring_setup(error: std::io::Error) -> RuntimeError {
+        if matches!(error.raw_os_error(), Some(1 | 38 | 13 | 22)) {
+            RuntimeError::Unavailable(format!("io_uring not permitted ({error})"))
+        } else {
+            RuntimeError::Io(error)
+        }
+    }
 }
 
 impl fmt::Display for RuntimeError {

@@ -8,6 +8,8 @@ use std::pin::Pin;
 
 pub use futures_io::{AsyncRead, AsyncWrite};
 
+pub mod owned;
+
 /// A runtime's sockets and files, seen through `futures-io`'s [`AsyncRead`] and [`AsyncWrite`].
 ///
 /// It stands beside [`Runtime`](crate::Runtime) rather than inside it, so that a runtime without I/O can
@@ -45,7 +47,7 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 /// - **A dropped read loses nothing.** A `poll_read` that returned `Pending` has taken no bytes: dropping
 ///   the future that polled it (a cancelled task, a lost `select`) leaves every byte in the socket for
 ///   the next read. Readiness-based runtimes keep this by construction; a completion-based one
-///   (compio) keeps it by parking what the kernel delivered in its adapter (see below).
+///   (compio, monoio) keeps it by parking what the kernel delivered in its adapter (see below).
 /// - **Errors from the peer are errors, not panics.** A peer that resets gives
 ///   [`io::ErrorKind::ConnectionReset`] (or `BrokenPipe`) on a later read or write, on that stream only.
 /// - **Splitting.** [`split`](Io::split) gives a read half and a write half that two tasks can use at
@@ -55,7 +57,7 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 ///   every single `poll_write` lands at the end of the file at the moment it is carried out, whoever
 ///   else appends meanwhile (`O_APPEND`), so concurrent appenders that each write a whole line per write
 ///   never interleave inside a line. A missing file is [`io::ErrorKind::NotFound`]. File I/O may run on
-///   a blocking pool (it does on the readiness runtimes here; compio's run on io_uring); that is
+///   a blocking pool (it does on the readiness runtimes here; compio's and monoio's run on io_uring); that is
 ///   invisible to the caller except in latency.
 ///
 /// # The bounds generic code relies on
@@ -76,17 +78,21 @@ pub use futures_io::{AsyncRead, AsyncWrite};
 /// slice, keeping what does not fit for the next call; `poll_write` copies the caller's bytes into the
 /// adapter's buffer and submits, `poll_flush` waits for the writes in flight. A read whose caller went
 /// away completes into the adapter, so the "dropped read loses nothing" promise holds there too, at the
-/// price of one copy (not yet measured against the native owned-buffer calls).
+/// price of one copy (not yet measured against the native owned-buffer calls). [`owned`] holds that
+/// reader and writer, written once for every such adapter: each gives it its own way to start an
+/// operation.
 /// Dropping the stream itself with a read in flight leaves the buffer to the runtime to reclaim once the
 /// kernel is done with it; its bytes are lost, as unread bytes are when any socket is closed.
 ///
-/// Their futures are `!Send` (they hold the thread's driver), and without their `sync` features their
-/// sockets are too. The `compio` adapter keeps this trait's bounds without `unsafe`: compio's sockets
+/// Their futures are `!Send` (they hold the thread's driver), and without compio's `sync` feature its
+/// sockets are too; monoio's always are (an `Rc`-shared fd). The `compio` adapter keeps this trait's bounds without `unsafe`: compio's sockets
 /// and files are `Send` with its `sync` feature (their fds are `Arc`-shared), and each `!Send` operation
 /// runs as a compio task of its own, whose `Send` handle the adapter's stream keeps, so every future
 /// here stays `Send`. The operation is still submitted to the ring of the thread that runs it: a stream
-/// is driven from its runtime's thread, as every task of a current-thread runtime is. A runtime whose
-/// streams cannot be `Send` at all would need a sibling trait, `LocalIo`, with these same items and
+/// is driven from its runtime's thread, as every task of a current-thread runtime is. The `monoio`
+/// adapter keeps the bounds the same way, but its streams and files own a std socket or file (`Send`)
+/// and give each operation, run as a monoio task, a duplicate of the fd turned into monoio's with
+/// `from_std`. A runtime whose streams cannot be `Send` at all would need a sibling trait, `LocalIo`, with these same items and
 /// promises minus the `Send` bounds, beside a `spawn_local`; the toolkit's streams ask nothing more of a
 /// half than `AsyncRead`/`AsyncWrite + Unpin`, so they would run over either.
 ///

@@ -1,7 +1,7 @@
 //! The runtime trait: what generic asyncio-style code needs from an async runtime, and nothing else.
 //!
 //! [`Runtime`] is the "event loop" of asyncio. Every scenario, toolkit piece and benchmark of this
-//! workspace is written once against it, and each runtime (tokio, smol, async-std, compio) implements
+//! workspace is written once against it, and each runtime (tokio, smol, async-std, compio, monoio) implements
 //! it in a small adapter crate. The trait is statically dispatched throughout: its methods return
 //! `impl Future` or associated types, so generic code compiles to the same machine code as code written
 //! against the runtime directly, and a benchmark can show that the abstraction costs nothing.
@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 pub use handle::{
     AsyncCancel, AsyncCancelTask, JoinError, JoinHandle, RawTask, cancelling, panic_message,
 };
-pub use info::{Config, Flavor, RuntimeError, RuntimeInfo};
+pub use info::{Config, FORCE_NO_IO_URING, Flavor, RuntimeError, RuntimeInfo};
 pub use io::{AsyncRead, AsyncWrite, Io};
 pub use percore::PerCoreBase;
 pub use process::{Pipes, Process, Redirect, Spawned};

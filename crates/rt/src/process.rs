@@ -114,3 +114,76 @@ pub trait Process: crate::Runtime {
     /// The OS's, if the signal cannot be sent to a child that is still running.
     fn start_kill(child: &mut Self::Child) -> io::Result<()>;
 }
+
+/// Implements [`Process`] for each runtime type given, with `async-process`, named by its path in the
+/// calling crate and a closing `::` (`async_process::`, or a re-export such as `smol::process::`), as
+/// the prefix of the items the impl uses.
+///
+/// `async-process` runs on any executor (its reaper and its pipes live on the `async-io` reactor), so
+/// every adapter whose runtime has no process API of its own, or whose API is that crate, writes the
+/// same glue: this macro is that glue, written once. It expands in the adapter, against the adapter's
+/// own dependency, so this crate depends on no process crate. What the implementation does:
+/// `spawn_process` converts the std `Command`, sets the three streams and takes the pipes; `id` stays
+/// `Some` after the child was reaped (`async-process` keeps it); `wait` is `status()`, `try_wait`
+/// `try_status()`, `start_kill` `kill()`.
+///
+/// ```text
+/// rosetta_rt::process_with_async_process!(MyRuntime => async_process::);
+/// rosetta_rt::process_with_async_process!(Smol, SmolMultiThread => smol::process::);
+/// ```
+#[macro_export]
+macro_rules! process_with_async_process {
+    ($($runtime:ty),+ => $($krate:ident ::)+) => {
+        // A block of its own, so that the crate's path can be named once, by an alias.
+        const _: () = {
+            use $($krate)::+ as async_process;
+            $($crate::process_with_async_process!(@impl async_process, $runtime);)+
+        };
+    };
+    (@impl $krate:ident, $runtime:ty) => {
+        impl $crate::Process for $runtime {
+            type Child = $krate::Child;
+            type Stdin = $krate::ChildStdin;
+            type Stdout = $krate::ChildStdout;
+            type Stderr = $krate::ChildStderr;
+
+            fn spawn_process(
+                command: ::std::process::Command,
+                pipes: $crate::Pipes,
+            ) -> ::std::io::Result<$crate::Spawned<Self>> {
+                let mut command = $krate::Command::from(command);
+                command
+                    .stdin(pipes.stdin.to_stdio())
+                    .stdout(pipes.stdout.to_stdio())
+                    .stderr(pipes.stderr.to_stdio());
+                let mut child = command.spawn()?;
+                ::std::result::Result::Ok($crate::Spawned {
+                    stdin: child.stdin.take(),
+                    stdout: child.stdout.take(),
+                    stderr: child.stderr.take(),
+                    child,
+                })
+            }
+
+            fn id(child: &Self::Child) -> ::std::option::Option<u32> {
+                ::std::option::Option::Some(child.id())
+            }
+
+            async fn wait(
+                child: &mut Self::Child,
+            ) -> ::std::io::Result<::std::process::ExitStatus> {
+                child.status().await
+            }
+
+            fn try_wait(
+                child: &mut Self::Child,
+            ) -> ::std::io::Result<::std::option::Option<::std::process::ExitStatus>> {
+                child.try_status()
+            }
+
+            fn start_kill(child: &mut Self::Child) -> ::std::io::Result<()> {
+                child.kill()
+            }
+        }
+    };
+}

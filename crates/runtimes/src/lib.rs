@@ -37,7 +37,9 @@ pub use rosetta_rt::{self, Config, Flavor, Io, JoinError, Runtime, RuntimeInfo};
 
 // The adapter crates, re-exported so that the registry's macros can name them from any crate.
 #[doc(hidden)]
-pub use {rosetta_async_std, rosetta_compio, rosetta_percore, rosetta_smol, rosetta_tokio};
+pub use {
+    rosetta_async_std, rosetta_compio, rosetta_monoio, rosetta_percore, rosetta_smol, rosetta_tokio,
+};
 
 // The README's Rust blocks are doctests of this crate.
 #[cfg(doctest)]
@@ -76,6 +78,7 @@ macro_rules! for_each_runtime {
             async_std => $crate::rosetta_async_std::AsyncStd;
             compio => $crate::rosetta_compio::Compio;
             compio_tpc => $crate::rosetta_percore::PerCore<$crate::rosetta_compio::Compio>;
+            monoio => $crate::rosetta_monoio::Monoio;
         }
     };
 }
@@ -83,8 +86,8 @@ macro_rules! for_each_runtime {
 /// Stamps tests into one module per runtime, each with `type Rt` set to that runtime's adapter.
 ///
 /// Like tokio's `rt_test!`: every test written once inside shows up once per runtime id, as
-/// `tokio::name`, `tokio_mt::name`, `smol::name`, `smol_mt::name`, `async_std::name`. The modules
-/// `use super::*`, so helpers and imports of the test file are in scope.
+/// `tokio::name`, `tokio_mt::name`, `smol::name`, `smol_mt::name`, `async_std::name`, `compio::name`,
+/// `monoio::name`. The modules `use super::*`, so helpers and imports of the test file are in scope.
 ///
 /// ```
 /// rosetta_runtimes::conformance! {

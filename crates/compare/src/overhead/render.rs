@@ -311,10 +311,10 @@ fn queue_vs_channels(data: &Overhead) -> Rows {
     out
 }
 
-/// Whether the timer target holds `info`'s runtime to account: every runtime's but tokio's, whose timer
-/// wheel has a 1 ms granularity by design.
+/// Whether the timer target holds `info`'s runtime to account: every runtime's but tokio's and monoio's,
+/// whose timer wheels have a 1 ms granularity by design.
 fn timer_judged(info: &RuntimeInfo) -> bool {
-    info.runtime_crate != "tokio"
+    !matches!(info.runtime_crate, "tokio" | "monoio")
 }
 
 /// Timer lateness (sleep and call_later) of every runtime against the `thread::sleep` floor.
