@@ -50,7 +50,9 @@ use std::time::{Duration, Instant};
 
 use monoio::IoUringDriver;
 use monoio::time::TimeDriver;
-use rosetta_rt::{Config, Flavor, Handle, JoinHandle, Runtime, RuntimeError, RuntimeInfo};
+use rosetta_rt::{
+    Config, Flavor, Handle, JoinHandle, PerCoreBase, Runtime, RuntimeError, RuntimeInfo,
+};
 
 use crate::task::{Live, OpTask};
 
@@ -168,4 +170,17 @@ impl Runtime for Monoio {
     fn yield_now() -> impl Future<Output = ()> + Send + 'static {
         task::YieldNow::default()
     }
+}
+
+impl PerCoreBase for Monoio {
+    const PER_CORE: RuntimeInfo = RuntimeInfo {
+        id: "monoio-tpc",
+        name: "monoio (thread per core, io_uring)",
+        runtime_crate: "monoio",
+        flavor: Flavor::ThreadPerCore,
+        discontinued: None,
+        notes: "N monoio runtimes, one per thread; spawn places tasks round-robin, a task never moves; block_on has a ring of its own",
+        driver: "io_uring (completion)",
+        model: "thread-per-core (N rings)",
+    };
 }

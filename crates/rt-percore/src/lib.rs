@@ -263,4 +263,29 @@ impl<B: PerCoreBase> Runtime for PerCore<B> {
     fn sleep_until(deadline: Instant) -> impl Future<Output = ()> + Send + 'static {
         B::sleep_until(deadline)
     }
+
+    fn yield_now() -> impl Future<Output = ()> + Send + 'static {
+        // A placed task yields to its worker's queue: woken at once, it goes behind the tasks already
+        // queued there. Anywhere else (`block_on`'s future) the base runtime's own yield is the one that
+        // lets its tasks and its ring run: monoio, for one, polls a self-woken `block_on` future again
+        // before it looks at its ring, so a loop of plain yields there would never see a completion.
+        let in_task = scheduler::in_placed_task();
+        async move {
+            if in_task {
+                let mut yielded = false;
+                std::future::poll_fn(|cx| {
+                    if yielded {
+                        std::task::Poll::Ready(())
+                    } else {
+                        yielded = true;
+                        cx.waker().wake_by_ref();
+                        std::task::Poll::Pending
+                    }
+                })
+                .await;
+            } else {
+                B::yield_now().await;
+            }
+        }
+    }
 }

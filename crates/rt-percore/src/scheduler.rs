@@ -34,6 +34,8 @@ thread_local! {
 
     /// The live tasks of the worker running on this thread: a waker of each task polled at least once.
     static ACTIVE: RefCell<Slab<Waker>> = const { RefCell::new(Slab::new()) };
+    /// Whether this thread is running one of the loop's placed tasks (inside its driver's batch).
+    static IN_TASK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The loop of the calling thread, and whether a base runtime runs on the thread.
@@ -62,6 +64,11 @@ impl Drop for EnterGuard {
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|slot| *slot.borrow_mut() = previous);
     }
+}
+
+/// Whether the caller is a task placed on a worker (not `block_on`'s future, not a blocking closure).
+pub(crate) fn in_placed_task() -> bool {
+    IN_TASK.try_with(std::cell::Cell::get).unwrap_or(false)
 }
 
 /// Runs `f` with the loop of this thread.
@@ -209,9 +216,11 @@ pub(crate) async fn drive<B: Runtime>(shared: Arc<Shared>, index: usize) {
                 break;
             };
             // `run` keeps a task's panic for its handle; a panic in a task's drop stops here.
+            IN_TASK.with(|flag| flag.set(true));
             quietly(|| {
                 runnable.run();
             });
+            IN_TASK.with(|flag| flag.set(false));
             ran += 1;
         }
         if worker.stopping.load(Ordering::Acquire) {

@@ -79,6 +79,7 @@ macro_rules! for_each_runtime {
             compio => $crate::rosetta_compio::Compio;
             compio_tpc => $crate::rosetta_percore::PerCore<$crate::rosetta_compio::Compio>;
             monoio => $crate::rosetta_monoio::Monoio;
+            monoio_tpc => $crate::rosetta_percore::PerCore<$crate::rosetta_monoio::Monoio>;
         }
     };
 }

@@ -1,5 +1,5 @@
 //! The thread-per-core flavor's own promises, on every runtime of that flavor in the registry
-//! (`compio-tpc`): tasks placed on the workers in turn, never moving, never on the `block_on` thread,
+//! (`compio-tpc`, `monoio-tpc`): tasks placed on the workers in turn, never moving, never on the `block_on` thread,
 //! running between two `block_on` calls, dropped at close on their own worker's thread, and refused
 //! after close.
 //!
