@@ -75,6 +75,7 @@ pub mod interleave;
 mod job;
 mod loops;
 mod native;
+pub mod net;
 pub mod plan;
 mod queue;
 mod support;
