@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import importlib
 import os
+import resource
 import socket
 import sys
 import threading
@@ -122,6 +123,11 @@ def main():
     parser.add_argument("--style", choices=STYLES, required=True)
     parser.add_argument("--loop", choices=LOOPS, default="asyncio")
     args = parser.parse_args()
+    # A thousand connections need a thousand descriptors, more than the usual soft limit leaves.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 8192 if hard == resource.RLIM_INFINITY else min(8192, hard)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     cpus = os.environ.get("ROSETTA_NET_CPUS")
     if cpus:
         try:
