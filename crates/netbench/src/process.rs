@@ -148,17 +148,23 @@ impl ServerProcess {
         matches!(self.child.try_wait(), Ok(None))
     }
 
-    /// Closes its stdin and waits up to `within` for it to exit 0; kills it otherwise.
+    /// Closes its stdin and waits up to `within` for it to exit 0, and returns what it wrote on
+    /// stderr; kills it otherwise.
     ///
     /// # Errors
     ///
     /// [`NetError::Stop`] when it does not exit in time (it is killed) or exits otherwise than 0.
-    pub fn stop(mut self, within: Duration) -> Result<(), NetError> {
+    pub fn stop(mut self, within: Duration) -> Result<String, NetError> {
         self.stdin.take();
         let deadline = Instant::now() + within;
         loop {
             match self.child.try_wait()? {
-                Some(status) if status.success() => return Ok(()),
+                Some(status) if status.success() => {
+                    return Ok(self
+                        .stderr
+                        .recv_timeout(Duration::from_secs(2))
+                        .unwrap_or_default());
+                }
                 Some(status) => {
                     let stderr = self
                         .stderr
