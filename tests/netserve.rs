@@ -163,6 +163,8 @@ fn loadgen_against_the_floor_counts_every_byte_and_reports_as_json() {
             "--requests",
             "400",
         ])
+        // One value naming the CPUs, as `compare --pin` passes it.
+        .args(["--cpus", "0"])
         .output()
         .expect("runs");
     assert!(

@@ -128,9 +128,13 @@ pub struct LoadgenArgs {
     #[arg(long, value_parser = |t: &str| parse_in(t, 1, 1_000_000_000_000), allow_hyphen_values = true)]
     pub requests: Option<u64>,
     /// Pin the generator to these CPUs, e.g. 1 or 0,1.
-    #[arg(long, value_name = "CPUS", value_parser = crate::os::parse_cpus)]
-    pub cpus: Option<Vec<usize>>,
+    #[arg(long, value_name = "CPUS", value_parser = |t: &str| crate::os::parse_cpus(t).map(Cpus))]
+    pub cpus: Option<Cpus>,
 }
+
+/// A list of CPUs, as `--cpus` takes it (one value, `0,1`, not one value per CPU).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cpus(pub Vec<usize>);
 
 fn parse_addr(text: &str) -> Result<SocketAddr, String> {
     text.parse::<SocketAddr>()
@@ -169,7 +173,7 @@ impl LoadgenArgs {
 
 /// `rosetta loadgen`: runs the load, prints its [`Report`] as JSON on stdout.
 pub fn main(args: &LoadgenArgs) -> ExitCode {
-    if let Some(cpus) = &args.cpus
+    if let Some(Cpus(cpus)) = &args.cpus
         && let Err(error) = crate::os::pin(cpus)
     {
         eprintln!("rosetta loadgen: --cpus: cannot pin to {cpus:?}: {error}");
