@@ -2,7 +2,7 @@
 //! in the table) on every server instance, each point's servers loaded in rotated rounds by the
 //! generator process, summed up into [`NetFigure`]s.
 //!
-//! Three plans: `--quick` (1 KiB × 10, two short runs per server), the default (1 KiB at 1, 10 and
+//! Three plans: `--quick` (1 KiB × 10, two runs of 0.1 s per server), the default (1 KiB at 1, 10 and
 //! 100 connections and 100 KiB at 10, three runs each) and `--full` (every size at 1, 10, 100 and
 //! 1 000 connections, five longer runs, and the worker sweep of the multi-thread flavors).
 
@@ -50,13 +50,13 @@ fn echo(size: usize, connections: usize) -> Point {
 }
 
 impl NetPlan {
-    /// `--quick`: 1 KiB × 10, two runs of 150 ms per server.
+    /// `--quick`: 1 KiB × 10, two runs of 100 ms per server.
     pub fn quick() -> Self {
         NetPlan {
             points: vec![echo(1024, 10)],
             worker_sweep: None,
-            warmup: Duration::from_millis(50),
-            duration: Duration::from_millis(150),
+            warmup: Duration::from_millis(30),
+            duration: Duration::from_millis(100),
             rounds: 2,
             pin: false,
         }
