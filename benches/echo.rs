@@ -41,9 +41,11 @@ fn echo(c: &mut Criterion) {
             connections,
         };
         for instance in servers::instances(NetWorkload::Echo, &ids, false) {
-            // A runtime this machine cannot run (io_uring refused) has no case.
-            let Ok(server) = measure::start(&instance, &settings) else {
-                continue;
+            let server = match measure::start(&instance, &settings) {
+                Ok(server) => server,
+                // A runtime this machine cannot run (io_uring refused) has no case.
+                Err(error) if error.to_string().contains("unavailable: ") => continue,
+                Err(error) => panic!("{}/{}: {error}", instance.runner(), instance.server.id),
             };
             let parameter = format!(
                 "{}-{}x{connections}",

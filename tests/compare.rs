@@ -357,6 +357,18 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
     };
     let refused = cell("compio");
     assert_eq!(refused["status"], "unavailable", "{refused}");
+    // Its echo servers are a cell that says so; tokio's were measured; nothing failed.
+    assert_eq!(
+        json["net_gaps"],
+        serde_json::json!([{"workload": "echo", "runner": "compio", "says": "unavailable"}]),
+        "{json}"
+    );
+    assert!(
+        json["net"]
+            .as_array()
+            .is_some_and(|net| net.iter().any(|f| f["runner"] == "tokio"))
+    );
+    assert_eq!(json["problems"], serde_json::json!([]), "{json}");
     assert!(
         refused["detail"]
             .as_str()

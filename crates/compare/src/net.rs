@@ -15,6 +15,9 @@ use rosetta_workloads::interleave::Summary;
 
 use crate::results::{NOT_INSTALLED, NetFigure, NetGap, NetWorkload};
 
+/// What the cells of a runtime this machine cannot run say.
+pub const UNAVAILABLE: &str = "unavailable";
+
 /// The message sizes of the echo points.
 pub const ECHO_SIZES: [usize; 3] = [1024, 10 * 1024, 100 * 1024];
 
@@ -49,11 +52,21 @@ fn echo(size: usize, connections: usize) -> Point {
     }
 }
 
+/// An HTTP point: keep-alive GETs of the 1 KiB body on `connections` connections. A point of a
+/// workload with no server in the table is left out of the run.
+fn http(connections: usize) -> Point {
+    Point {
+        workload: NetWorkload::Http,
+        size: rosetta_netbench::servers::HTTP_BODY,
+        connections,
+    }
+}
+
 impl NetPlan {
     /// `--quick`: 1 KiB × 10, two runs of 100 ms per server.
     pub fn quick() -> Self {
         NetPlan {
-            points: vec![echo(1024, 10)],
+            points: vec![echo(1024, 10), http(10)],
             worker_sweep: None,
             warmup: Duration::from_millis(30),
             duration: Duration::from_millis(100),
@@ -70,6 +83,9 @@ impl NetPlan {
                 echo(1024, 10),
                 echo(1024, 100),
                 echo(100 * 1024, 10),
+                http(1),
+                http(10),
+                http(100),
             ],
             worker_sweep: None,
             warmup: Duration::from_millis(50),
@@ -86,6 +102,7 @@ impl NetPlan {
             points: ECHO_SIZES
                 .iter()
                 .flat_map(|size| ECHO_CONNECTIONS.iter().map(|c| echo(*size, *c)))
+                .chain(ECHO_CONNECTIONS.iter().map(|c| http(*c)))
                 .collect(),
             worker_sweep: Some(echo(1024, 100)),
             warmup: Duration::from_millis(200),
@@ -95,9 +112,14 @@ impl NetPlan {
         }
     }
 
-    /// How many steps the progress bar counts: one per point, one per worker count of the sweep.
+    /// How many steps the progress bar counts: one per point whose workload has servers, one per
+    /// worker count of the sweep.
     pub fn steps(&self) -> usize {
-        self.points.len() + self.worker_sweep.map_or(0, |_| WORKER_SWEEP.len())
+        self.points
+            .iter()
+            .filter(|point| servers::of(point.workload).next().is_some())
+            .count()
+            + self.worker_sweep.map_or(0, |_| WORKER_SWEEP.len())
     }
 }
 
@@ -242,6 +264,21 @@ fn record(
                         ));
                     }
                     out.figures.push(figure);
+                }
+            }
+            // A runtime this machine cannot run (io_uring refused) is a cell, not a failure.
+            Err(why) if why.contains("unavailable: ") => {
+                let runner = instance.runner();
+                if !out
+                    .gaps
+                    .iter()
+                    .any(|gap| gap.workload == point.workload && gap.runner == runner)
+                {
+                    out.gaps.push(NetGap {
+                        workload: point.workload,
+                        runner,
+                        says: UNAVAILABLE.to_owned(),
+                    });
                 }
             }
             Err(why) => out.problems.push(format!("{name}: {why}")),
@@ -434,11 +471,14 @@ mod tests {
 
     #[test]
     fn the_plans_cover_their_points() {
-        assert_eq!(NetPlan::quick().points, [echo(1024, 10)]);
+        assert_eq!(NetPlan::quick().points, [echo(1024, 10), http(10)]);
         let full = NetPlan::full();
-        assert_eq!(full.points.len(), 12);
+        assert_eq!(full.points.len(), 16);
         assert!(full.points.contains(&echo(100 * 1024, 1000)));
-        assert_eq!(full.steps(), 16);
+        assert!(full.points.contains(&http(1000)));
+        // Until the HTTP servers are in the table, only the echo points are steps.
+        let http_servers = servers::of(NetWorkload::Http).count();
+        assert_eq!(full.steps(), if http_servers == 0 { 16 } else { 20 });
         assert!(
             NetPlan::default_run()
                 .points

@@ -58,8 +58,12 @@ impl NetWorkload {
 pub const HTTP_BODY: usize = 1024;
 
 /// A Rust server: binds on the runtime named (or on none), calls `ready`, serves until the process
-/// ends.
-pub type RustServe = fn(Option<&str>, &Config, Ready<'_>) -> Result<(), rosetta_workloads::Error>;
+/// ends. Any error type converts into its error with `?` or `.map_err(Into::into)`; a runtime this
+/// machine cannot run says `unavailable: ...` in its message (`RuntimeError::Unavailable`).
+pub type RustServe = fn(Option<&str>, &Config, Ready<'_>) -> Result<(), ServeError>;
+
+/// Why a Rust server stopped: any error of the crate that wrote it.
+pub type ServeError = Box<dyn std::error::Error + Send + Sync>;
 
 /// How a server is started.
 #[derive(Debug, Clone, Copy)]
@@ -109,7 +113,7 @@ pub const SERVERS: &[ServerEntry] = &[
         id: "streams",
         summary: "the toolkit's streams over the trait (read, write, drain)",
         launch: Launch::Rust {
-            serve: |rt, config, ready| serve_echo(EchoServer::Streams, rt, config, ready),
+            serve: |rt, config, ready| Ok(serve_echo(EchoServer::Streams, rt, config, ready)?),
             per_runtime: true,
             has: everywhere,
         },
@@ -119,7 +123,7 @@ pub const SERVERS: &[ServerEntry] = &[
         id: "raw",
         summary: "raw reads and writes on the Io trait's stream",
         launch: Launch::Rust {
-            serve: |rt, config, ready| serve_echo(EchoServer::Raw, rt, config, ready),
+            serve: |rt, config, ready| Ok(serve_echo(EchoServer::Raw, rt, config, ready)?),
             per_runtime: true,
             has: everywhere,
         },
@@ -129,7 +133,7 @@ pub const SERVERS: &[ServerEntry] = &[
         id: "native",
         summary: "the runtime's own API",
         launch: Launch::Rust {
-            serve: |rt, config, ready| serve_echo(EchoServer::Native, rt, config, ready),
+            serve: |rt, config, ready| Ok(serve_echo(EchoServer::Native, rt, config, ready)?),
             per_runtime: true,
             has: rosetta_workloads::net::has_native_echo,
         },
@@ -139,7 +143,7 @@ pub const SERVERS: &[ServerEntry] = &[
         id: "floor",
         summary: "blocking std::net, a thread per connection",
         launch: Launch::Rust {
-            serve: |rt, config, ready| serve_echo(EchoServer::Floor, rt, config, ready),
+            serve: |rt, config, ready| Ok(serve_echo(EchoServer::Floor, rt, config, ready)?),
             per_runtime: false,
             has: everywhere,
         },

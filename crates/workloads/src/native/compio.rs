@@ -14,6 +14,13 @@ use crate::net::{ACCEPT_RETRY, ECHO_BUFFER, LOOPBACK, Ready};
 /// The echo server on compio's runtime of the calling thread (thread-per-core: the config's
 /// workers do not apply). A kernel that refuses io_uring makes it unavailable, as the adapter says.
 pub(super) fn echo(_config: &Config, ready: Ready<'_>) -> Result<(), Error> {
+    // The adapter's switch for testing a machine without io_uring holds here too.
+    if std::env::var_os("ROSETTA_FORCE_NO_IO_URING").is_some() {
+        return Err(RuntimeError::Unavailable(
+            "io_uring refused: ROSETTA_FORCE_NO_IO_URING is set".to_owned(),
+        )
+        .into());
+    }
     let rt = compio_runtime::Runtime::new()
         .map_err(|error| RuntimeError::Unavailable(format!("io_uring refused: {error}")))?;
     rt.block_on(async {
