@@ -415,6 +415,7 @@ fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_char
         }
     }
     expected.push(("floor".to_owned(), "floor".to_owned()));
+    expected.push(("floor".to_owned(), "epoll".to_owned()));
     assert_eq!(cells, expected, "{json}");
     for figure in net {
         assert_eq!(figure["workload"], "echo");

@@ -92,7 +92,7 @@ fn netserve_refuses_bad_arguments_with_exit_2_naming_what_is_valid() {
         ),
         (
             &["--workload", "echo", "--server", "flor"][..],
-            "valid are streams, raw, native, floor",
+            "valid are streams, raw, native, floor, epoll",
         ),
         (
             &["--workload", "echo", "--server", "streams"][..],

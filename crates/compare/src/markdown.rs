@@ -116,8 +116,9 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
              warm-up, then a recorded window), the servers loaded in rotated rounds. *× best Rust* \
              divides the best Rust server's requests/s at the point by the row's; latencies are the \
              medians over the runs of each run's percentiles; *peak RSS* is the server's `VmHWM`. \
-             The floor is blocking `std::net` with a thread per connection. How the two processes \
-             share the cores: [methodology]({docs}methodology.md#network-echo-and-http).\n"
+             The floors are blocking `std::net` with a thread per connection and a one-thread \
+             epoll loop. How the two processes share the cores: \
+             [methodology]({docs}methodology.md#network-echo-and-http).\n"
         );
         for chart in crate::charts::net_files(results)
             .into_iter()

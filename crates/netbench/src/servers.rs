@@ -150,6 +150,16 @@ pub const SERVERS: &[ServerEntry] = &[
     },
     ServerEntry {
         workload: NetWorkload::Echo,
+        id: "epoll",
+        summary: "one thread, epoll over non-blocking sockets (rustix)",
+        launch: Launch::Rust {
+            serve: |rt, config, ready| Ok(serve_echo(EchoServer::Epoll, rt, config, ready)?),
+            per_runtime: false,
+            has: everywhere,
+        },
+    },
+    ServerEntry {
+        workload: NetWorkload::Echo,
         id: "streams",
         summary: "asyncio.start_server (read, write, drain)",
         launch: Launch::Python {
@@ -402,7 +412,7 @@ mod tests {
     fn unknown_names_list_the_valid_ones() {
         assert_eq!(
             rust(NetWorkload::Echo, "stream").expect_err("no such server"),
-            "unknown echo server `stream`, valid are streams, raw, native, floor"
+            "unknown echo server `stream`, valid are streams, raw, native, floor, epoll"
         );
         assert!(
             NetWorkload::find("ekko")

@@ -12,6 +12,7 @@
 //! | `raw` | `Io::bind`/`accept`, and `AsyncRead::read`/`AsyncWrite::write_all` on the runtime's stream, through the trait |
 //! | `native` | the same loop written against the runtime's own API (tokio::net, async-net, async-std::net, compio-net) |
 //! | `floor` | blocking `std::net`, a thread per connection: what the syscalls alone cost |
+//! | `epoll` | one thread, level-triggered epoll over non-blocking sockets (rustix): the least an event loop does |
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
@@ -48,15 +49,19 @@ pub enum EchoServer {
     Native,
     /// Blocking `std::net`, a thread per connection; on no runtime.
     Floor,
+    /// One thread, one epoll instance, non-blocking sockets (rustix): a minimal event loop, on no
+    /// runtime.
+    Epoll,
 }
 
 impl EchoServer {
     /// Every echo server, in the order tables show them.
-    pub const ALL: [EchoServer; 4] = [
+    pub const ALL: [EchoServer; 5] = [
         EchoServer::Streams,
         EchoServer::Raw,
         EchoServer::Native,
         EchoServer::Floor,
+        EchoServer::Epoll,
     ];
 
     /// Its id on the command line and in results.
@@ -66,12 +71,13 @@ impl EchoServer {
             EchoServer::Raw => "raw",
             EchoServer::Native => "native",
             EchoServer::Floor => "floor",
+            EchoServer::Epoll => "epoll",
         }
     }
 
-    /// Whether it runs on a runtime of the registry (all but the floor).
+    /// Whether it runs on a runtime of the registry (all but the floors).
     pub fn on_runtime(self) -> bool {
-        self != EchoServer::Floor
+        !matches!(self, EchoServer::Floor | EchoServer::Epoll)
     }
 }
 
@@ -101,7 +107,8 @@ pub fn serve_echo(
     };
     match (server, runtime) {
         (EchoServer::Floor, None) => floor(ready),
-        (EchoServer::Floor, Some(id)) => Err(unsupported(
+        (EchoServer::Epoll, None) => epoll_floor(ready),
+        (EchoServer::Floor | EchoServer::Epoll, Some(id)) => Err(unsupported(
             format!("the floor on {id}"),
             "the floor runs on no runtime",
         )),
@@ -249,6 +256,124 @@ fn echo_blocking(mut stream: TcpStream) -> std::io::Result<()> {
     }
 }
 
+/// One connection of the epoll floor: its stream, and what it has read but not yet written back.
+struct Peer {
+    stream: TcpStream,
+    pending: Vec<u8>,
+    written: usize,
+}
+
+/// The epoll floor: one thread, level-triggered epoll over non-blocking sockets. A connection with
+/// bytes still to write waits for `OUT` and is not read meanwhile (its backpressure); otherwise it
+/// waits for `IN`, and what it reads is written back at once, the rest kept for `OUT`.
+fn epoll_floor(ready: Ready<'_>) -> Result<(), Error> {
+    use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
+
+    const LISTENER: u64 = u64::MAX;
+    let listener = TcpListener::bind(LOOPBACK)?;
+    listener.set_nonblocking(true)?;
+    ready(listener.local_addr()?);
+    let poller = epoll::create(CreateFlags::CLOEXEC).map_err(std::io::Error::from)?;
+    epoll::add(
+        &poller,
+        &listener,
+        EventData::new_u64(LISTENER),
+        EventFlags::IN,
+    )
+    .map_err(std::io::Error::from)?;
+    let mut peers: std::collections::HashMap<u64, Peer> = std::collections::HashMap::new();
+    let mut next = 0u64;
+    let mut buf = vec![0u8; ECHO_BUFFER];
+    let mut events = Vec::with_capacity(256);
+    loop {
+        events.clear();
+        match epoll::wait(&poller, rustix::buffer::spare_capacity(&mut events), None) {
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(error) => return Err(std::io::Error::from(error).into()),
+        }
+        for event in &events {
+            let token = event.data.u64();
+            if token == LISTENER {
+                while let Ok((stream, _)) = listener.accept() {
+                    let _ = stream.set_nodelay(true);
+                    if stream.set_nonblocking(true).is_ok()
+                        && epoll::add(&poller, &stream, EventData::new_u64(next), EventFlags::IN)
+                            .is_ok()
+                    {
+                        peers.insert(
+                            next,
+                            Peer {
+                                stream,
+                                pending: Vec::new(),
+                                written: 0,
+                            },
+                        );
+                        next += 1;
+                    }
+                }
+                continue;
+            }
+            let Some(peer) = peers.get_mut(&token) else {
+                continue;
+            };
+            let keep = serve_peer(peer, &mut buf);
+            let interest = if peer.written < peer.pending.len() {
+                EventFlags::OUT
+            } else {
+                EventFlags::IN
+            };
+            let kept = keep
+                && epoll::modify(&poller, &peer.stream, EventData::new_u64(token), interest)
+                    .is_ok();
+            if !kept && let Some(peer) = peers.remove(&token) {
+                let _ = epoll::delete(&poller, &peer.stream);
+            }
+        }
+    }
+}
+
+/// Moves one ready connection on: writes what is pending, or reads and writes back. `false` when it
+/// is done (the peer closed, or an error).
+fn serve_peer(peer: &mut Peer, buf: &mut [u8]) -> bool {
+    use std::io::ErrorKind::{Interrupted, WouldBlock};
+
+    if peer.written < peer.pending.len() {
+        match peer.stream.write(&peer.pending[peer.written..]) {
+            Ok(n) => peer.written += n,
+            Err(error) if matches!(error.kind(), WouldBlock | Interrupted) => {}
+            Err(_) => return false,
+        }
+        if peer.written == peer.pending.len() {
+            peer.pending.clear();
+            peer.written = 0;
+        }
+        return true;
+    }
+    let n = match peer.stream.read(buf) {
+        Ok(0) => {
+            let _ = peer.stream.shutdown(std::net::Shutdown::Write);
+            return false;
+        }
+        Ok(n) => n,
+        Err(error) if matches!(error.kind(), WouldBlock | Interrupted) => return true,
+        Err(_) => return false,
+    };
+    let mut written = 0;
+    while written < n {
+        match peer.stream.write(&buf[written..n]) {
+            Ok(m) => written += m,
+            Err(error) if error.kind() == WouldBlock => break,
+            Err(error) if error.kind() == Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    if written < n {
+        peer.pending.extend_from_slice(&buf[written..n]);
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::mpsc;
@@ -300,8 +425,14 @@ mod tests {
     }
 
     #[test]
-    fn the_floor_echoes_every_byte() {
-        echoes(start(EchoServer::Floor, None).expect("the floor needs no runtime"));
+    fn the_floors_echo_every_byte() {
+        for floor in [EchoServer::Floor, EchoServer::Epoll] {
+            let addr = start(floor, None).expect("a floor needs no runtime");
+            // Two clients at once: the epoll floor serves both from its one thread.
+            let other = std::thread::spawn(move || echoes(addr));
+            echoes(addr);
+            other.join().expect("the other client");
+        }
     }
 
     #[test]
