@@ -458,6 +458,30 @@ mod tests {
     }
 
     #[test]
+    fn the_echo_charts_are_requests_against_connections_and_latency_per_server() {
+        let results = with_net();
+        assert_eq!(
+            crate::charts::net_files(&results),
+            ["echo-1KiB.svg", "echo-latency.svg"]
+        );
+        let dir = std::env::temp_dir().join(format!("rosetta-net-charts-{}", std::process::id()));
+        let written = crate::charts::write_all(&results, &dir).expect("writes");
+        for name in ["echo-1KiB.svg", "echo-latency.svg"] {
+            let path = dir.join(name);
+            assert!(written.contains(&path), "{written:?}");
+            let svg = std::fs::read_to_string(&path).expect("an SVG");
+            assert!(svg.starts_with("<svg") && svg.contains("tokio"), "{name}");
+        }
+        let rps = std::fs::read_to_string(dir.join("echo-1KiB.svg")).expect("an SVG");
+        assert!(rps.contains("floor (std::net)") && rps.contains("connections (log scale)"));
+        let _ = std::fs::remove_dir_all(&dir);
+        // One connection count only: no requests/s line to draw, the latency chart alone.
+        let mut one = with_net();
+        one.net.retain(|f| f.connections == 10);
+        assert_eq!(crate::charts::net_files(&one), ["echo-latency.svg"]);
+    }
+
+    #[test]
     fn the_headline_gains_the_echo_column_only_with_echo_figures() {
         let plain = crate::markdown::headline(&recorded());
         assert!(!plain.contains("echo 1 KiB"));
