@@ -48,6 +48,13 @@ enum Command {
         /// The runtime.
         runtime: String,
     },
+    /// Runs one network server under the server process contract (used by `compare` and the benches):
+    /// prints `listening 127.0.0.1:PORT`, serves until stdin closes.
+    #[command(hide = true)]
+    Netserve(rosetta_netbench::NetserveArgs),
+    /// Runs the load generator against a server and prints its report as JSON (used by `compare`).
+    #[command(hide = true)]
+    Loadgen(rosetta_netbench::LoadgenArgs),
 }
 
 fn main() -> ExitCode {
@@ -107,6 +114,8 @@ fn main() -> ExitCode {
         }
         Command::Run { scenario, run } => rosetta_harness::cli::run_scenario(&scenario, &run),
         Command::ServeFixture(args) => rosetta_harness::cli::serve_fixture(&args),
+        Command::Netserve(args) => rosetta_netbench::serve::main(&args),
+        Command::Loadgen(args) => rosetta_netbench::loadgen::main(&args),
     }
 }
 

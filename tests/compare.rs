@@ -32,6 +32,9 @@ fn small(out: &std::path::Path) -> Vec<String> {
         "2000",
         "--rounds",
         "3",
+        // The network part has its own test below.
+        "--skip",
+        "net",
         "--out",
     ]
     .iter()
@@ -360,7 +363,7 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
             .cloned()
             .expect("the cell")
     };
-    for id in io_uring {
+    for id in &io_uring {
         let refused = cell(id);
         assert_eq!(refused["status"], "unavailable", "{refused}");
         assert!(
@@ -371,5 +374,104 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
             "{refused}"
         );
     }
+    // Their network servers are cells that say so; tokio's were measured; nothing failed.
+    let gaps = json["net_gaps"].as_array().expect("net_gaps");
+    for id in &io_uring {
+        assert!(
+            gaps.iter().any(|gap| gap["workload"] == "echo"
+                && gap["runner"] == *id
+                && gap["says"] == "unavailable"),
+            "no unavailable echo cell for {id}: {json}"
+        );
+    }
+    assert!(
+        gaps.iter()
+            .all(|gap| gap["says"] == "unavailable"
+                && io_uring.iter().any(|id| gap["runner"] == *id)),
+        "{json}"
+    );
+    assert!(
+        json["net"]
+            .as_array()
+            .is_some_and(|net| net.iter().any(|f| f["runner"] == "tokio"))
+    );
+    assert_eq!(json["problems"], serde_json::json!([]), "{json}");
     assert_eq!(cell("tokio")["status"], "pass");
+}
+
+#[test]
+fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_chart() {
+    let out = out_dir("net");
+    let assert = rosetta()
+        .args([
+            "compare",
+            "--quick",
+            "--runtimes",
+            "smol,tokio-mt",
+            "--json",
+        ])
+        .args([
+            "--skip", "matrix", "--skip", "perf", "--skip", "python", "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("stdout is JSON");
+    let net = json["net"].as_array().expect("net figures");
+    let cells: Vec<(String, String)> = net
+        .iter()
+        .map(|f| {
+            (
+                f["runner"].as_str().unwrap_or_default().to_owned(),
+                f["server"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let mut expected = Vec::new();
+    for runtime in ["smol", "tokio-mt"] {
+        for server in ["streams", "raw", "native"] {
+            expected.push((runtime.to_owned(), server.to_owned()));
+        }
+    }
+    expected.push(("floor".to_owned(), "floor".to_owned()));
+    expected.push(("floor".to_owned(), "epoll".to_owned()));
+    assert_eq!(cells, expected, "{json}");
+    for figure in net {
+        assert_eq!(figure["workload"], "echo");
+        assert_eq!(
+            (figure["size"].as_u64(), figure["connections"].as_u64()),
+            (Some(1024), Some(10))
+        );
+        assert_eq!(figure["errors"], 0, "{figure}");
+        assert!(
+            figure["requests"].as_u64().is_some_and(|n| n > 0),
+            "{figure}"
+        );
+        assert_eq!(
+            figure["runs_per_s"].as_array().map(Vec::len),
+            Some(2),
+            "{figure}"
+        );
+        for key in ["requests_per_s", "mean_us", "p50_us", "p99_us", "p999_us"] {
+            assert!(
+                figure[key].as_f64().is_some_and(|v| v > 0.0),
+                "{key}: {figure}"
+            );
+        }
+        assert!(
+            figure["peak_rss_kib"].as_u64().is_some_and(|kib| kib > 0),
+            "{figure}"
+        );
+        assert!(figure["relative_spread"].is_number() && figure["bimodal"].is_boolean());
+    }
+    assert_eq!(json["problems"], serde_json::json!([]), "{json}");
+    let report = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(
+        report.contains("## Network: echo servers under load"),
+        "{report}"
+    );
+    assert!(report.contains("at 1 KiB × 10 connections"), "{report}");
+    assert!(report.contains("toolkit ÷ native"), "{report}");
+    assert!(out.join("echo-latency.svg").is_file());
 }

@@ -484,7 +484,7 @@ fn code(source: &str) -> String {
 #[test]
 fn code_above_the_registry_names_no_runtime_crate_nor_adapter() {
     // Above the registry: the toolkit, the hyper glue, the scenarios, the harness, compare, the id helper, the binary,
-    // the benches, the examples and the root tests. rosetta-workloads is the documented exception (its
+    // the network comparison, the benches, the examples and the root tests. rosetta-workloads is the documented exception (its
     // native baselines and floors are written against the runtimes on purpose).
     let root = &workspace().root;
     let above = [
@@ -493,6 +493,7 @@ fn code_above_the_registry_names_no_runtime_crate_nor_adapter() {
         "crates/scenarios",
         "crates/harness",
         "crates/compare",
+        "crates/netbench",
         "crates/ids",
         "src",
         "benches",

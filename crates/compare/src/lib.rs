@@ -16,6 +16,7 @@ pub mod charts;
 pub mod machine;
 pub mod markdown;
 pub mod matrix;
+pub mod net;
 pub mod overhead;
 pub mod perf;
 pub mod python;

@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::results::{COMPARED, Figure, Heading, MATRIX_LEGEND, PythonRun, Results, Workload};
+use crate::results::{
+    COMPARED, Figure, Heading, MATRIX_LEGEND, NetWorkload, PythonRun, Results, Workload,
+};
 use crate::tables::{self, Rows};
 use crate::units;
 
@@ -33,6 +35,7 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
         match results.mode {
             crate::results::Mode::Quick => "quick",
             crate::results::Mode::Full => "full",
+            crate::results::Mode::Sweep => "full network sweep",
         },
         results.elapsed_s
     );
@@ -107,6 +110,41 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
             let _ = writeln!(out, "![{}]({charts}{chart})\n", workload.title());
         }
         table(&mut out, &rows);
+    }
+    let net = tables::net_sections(results);
+    if !net.is_empty() {
+        let _ = writeln!(out, "## Network: echo servers under load\n");
+        let _ = writeln!(
+            out,
+            "Each server runs in a process of its own; the load generator, another process, opens \
+             the connections one by one, then each connection sends a message, waits for all of it \
+             back, checks every byte and sends the next. A figure is the median of the runs (each a \
+             warm-up, then a recorded window), the servers loaded in rotated rounds. *× best Rust* \
+             divides the best Rust server's requests/s at the point by the row's; latencies are the \
+             medians over the runs of each run's percentiles; *peak RSS* is the server's `VmHWM`. \
+             The floors are blocking `std::net` with a thread per connection and a one-thread \
+             epoll loop. How the two processes share the cores: \
+             [methodology]({docs}methodology.md#network-echo-and-http).\n"
+        );
+        for chart in crate::charts::net_files(results)
+            .into_iter()
+            .filter(|c| written.iter().any(|w| w == c))
+        {
+            let _ = writeln!(out, "![{chart}]({charts}{chart})\n");
+        }
+        for (heading, rows) in &net {
+            let _ = writeln!(out, "### {heading}\n");
+            table(&mut out, rows);
+        }
+        if let Some(repro) = &results.reproducibility
+            && let Some(line) = tables::net_reproducibility_line(repro)
+        {
+            let _ = writeln!(out, "{line}\n");
+            let rows = tables::net_disagreeing(repro);
+            if !rows.rows.is_empty() {
+                table(&mut out, &rows);
+            }
+        }
     }
     if !results.problems.is_empty() {
         let _ = writeln!(out, "## Measurements that failed\n");
@@ -210,6 +248,14 @@ pub fn headline(results: &Results) -> String {
     if let Some(delay) = &timer {
         header.push(format!("sleep({delay}) late by"));
     }
+    let echo = results
+        .net
+        .iter()
+        .any(|f| f.at(NetWorkload::Echo, 1024, 10))
+        .then_some(());
+    if echo.is_some() {
+        header.push("echo 1 KiB × 10 (streams)".to_owned());
+    }
     let mut rows = Vec::new();
     for runner in results.runners() {
         let cells: Vec<_> = results
@@ -247,6 +293,19 @@ pub fn headline(results: &Results) -> String {
         if let Some(delay) = &timer {
             row.push(time(Workload::TimerSleep, delay));
         }
+        if echo.is_some() {
+            row.push(
+                results
+                    .net
+                    .iter()
+                    .find(|f| {
+                        f.at(NetWorkload::Echo, 1024, 10)
+                            && f.runner == runner
+                            && f.server == "streams"
+                    })
+                    .map_or("-".to_owned(), |f| units::rate(f.requests_per_s)),
+            );
+        }
         rows.push(row);
     }
     // The Python loops that are not installed keep their rows, saying so.
@@ -264,6 +323,14 @@ pub fn headline(results: &Results) -> String {
          and the versions: [docs/results.md](docs/results.md).\n",
         results.generated_by, results.machine.cpu, results.machine.cores, results.generated_at
     );
+    if echo.is_some() {
+        let _ = writeln!(
+            out,
+            "*Echo*: requests per second of the toolkit's streams server on each runtime (Python: \
+             asyncio's streams server on each loop), 1 KiB messages on 10 connections, the load \
+             generator in a process of its own; higher is better.\n"
+        );
+    }
     let _ = writeln!(
         out,
         "![gather latency vs N, every runtime and CPython](docs/results/gather.svg)"

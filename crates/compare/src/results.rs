@@ -47,6 +47,105 @@ pub struct Results {
     /// Measurements that failed (a workload that lost an item, a runtime that could not start), each
     /// naming the workload and runner; their figures are missing.
     pub problems: Vec<String>,
+    /// The network figures (echo, HTTP): one per point × server × runner, with every run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub net: Vec<NetFigure>,
+    /// The network cells with no figure, and what they say (`not installed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub net_gaps: Vec<NetGap>,
+}
+
+/// A network workload, as `rosetta_netbench` names it (`echo`, `http`).
+pub type NetWorkload = rosetta_netbench::NetWorkload;
+
+/// One network figure: a server on a runner at one point (message size × connections), over runs
+/// interleaved with every other server's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetFigure {
+    /// The workload.
+    pub workload: NetWorkload,
+    /// The server (`streams`, `raw`, `native`, `floor`, `protocol`, `sock`).
+    pub server: String,
+    /// A runtime id, `floor`, or one of [`PYTHON_LOOPS`].
+    pub runner: String,
+    /// Bytes per message (the HTTP body's size).
+    pub size: u64,
+    /// Connections, each one request in flight.
+    pub connections: u32,
+    /// Worker threads, set only in the worker sweep of the multi-thread flavors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workers: Option<u32>,
+    /// Requests per second: the median run's.
+    pub requests_per_s: f64,
+    /// Every run's requests per second, in round order.
+    pub runs_per_s: Vec<f64>,
+    /// The interquartile range of the runs' time per request over its median.
+    pub relative_spread: f64,
+    /// Whether the runs fall into two clusters (then the median means little).
+    pub bimodal: bool,
+    /// Mean latency, µs: the median over runs (as are the percentiles).
+    pub mean_us: f64,
+    /// Median latency, µs.
+    pub p50_us: f64,
+    /// 99th percentile latency, µs.
+    pub p99_us: f64,
+    /// 99.9th percentile latency, µs.
+    pub p999_us: f64,
+    /// The server's peak resident set over the point, KiB (`VmHWM`).
+    pub peak_rss_kib: Option<u64>,
+    /// Requests answered and verified, over every run.
+    pub requests: u64,
+    /// Connections that failed, over every run.
+    pub errors: u64,
+}
+
+impl NetFigure {
+    /// Whether a Python loop ran it.
+    pub fn is_python(&self) -> bool {
+        self.runner.starts_with("python-")
+    }
+
+    /// Whether it is the floor.
+    pub fn is_floor(&self) -> bool {
+        self.runner == "floor"
+    }
+
+    /// Whether it is at `size` × `connections` with the runtime's default workers.
+    pub fn at(&self, workload: NetWorkload, size: u64, connections: u32) -> bool {
+        self.workload == workload
+            && self.size == size
+            && self.connections == connections
+            && self.workers.is_none()
+    }
+}
+
+/// A network cell with no figure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetGap {
+    /// The workload.
+    pub workload: NetWorkload,
+    /// The runner (a Python loop).
+    pub runner: String,
+    /// What its cells say: `not installed`.
+    pub says: String,
+}
+
+/// One network ratio across the measurements of `--repeat`: a figure's requests/s against the best
+/// Rust server's at its point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetRatioRuns {
+    /// The workload.
+    pub workload: NetWorkload,
+    /// The point, as tables name it (`1 KiB × 10`, with the workers in the sweep).
+    pub point: String,
+    /// The server.
+    pub server: String,
+    /// The runner.
+    pub runner: String,
+    /// The ratio (best requests/s over this one's) in each measurement; `None` where not measured.
+    pub ratios: Vec<Option<f64>>,
+    /// Whether every measurement gave it, each within the tolerance of their median.
+    pub agrees: bool,
 }
 
 /// How thorough a run is.
@@ -57,6 +156,8 @@ pub enum Mode {
     Quick,
     /// The default: about 3 minutes.
     Full,
+    /// `--full`: the default run with every network point and sweep.
+    Sweep,
 }
 
 /// The machine a run measured.
@@ -433,6 +534,9 @@ pub struct Reproducibility {
     pub tolerance: f64,
     /// Every ratio, in report order.
     pub ratios: Vec<RatioRuns>,
+    /// Every network ratio (Rust servers and the floor), in report order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub net: Vec<NetRatioRuns>,
 }
 
 /// One *× best runtime* ratio across the measurements of `--repeat`.
@@ -479,11 +583,40 @@ impl Reproducibility {
                 })
             })
             .collect();
+        let net = first
+            .net
+            .iter()
+            .filter(|figure| !figure.is_python())
+            .filter_map(|figure| {
+                first.net_ratio_to_best(figure)?;
+                let ratios: Vec<Option<f64>> = runs
+                    .iter()
+                    .map(|run| {
+                        let same = run.net.iter().find(|other| same_net_cell(other, figure))?;
+                        run.net_ratio_to_best(same)
+                    })
+                    .collect();
+                Some(NetRatioRuns {
+                    workload: figure.workload,
+                    point: net_point_label(figure),
+                    server: figure.server.clone(),
+                    runner: figure.runner.clone(),
+                    agrees: agree(&ratios, tolerance),
+                    ratios,
+                })
+            })
+            .collect();
         Some(Reproducibility {
             measurements: u32::try_from(runs.len()).unwrap_or(u32::MAX),
             tolerance,
             ratios,
+            net,
         })
+    }
+
+    /// How many network ratios agree.
+    pub fn net_agreeing(&self) -> usize {
+        self.net.iter().filter(|ratio| ratio.agrees).count()
     }
 
     /// How many ratios agree.
@@ -519,6 +652,32 @@ pub fn agree(values: &[Option<f64>], tolerance: f64) -> bool {
         && values
             .iter()
             .all(|value| (value - median).abs() <= tolerance * median)
+}
+
+/// Whether `a` and `b` are the same network cell (workload, point, workers, server, runner).
+fn same_net_cell(a: &NetFigure, b: &NetFigure) -> bool {
+    a.workload == b.workload
+        && a.size == b.size
+        && a.connections == b.connections
+        && a.workers == b.workers
+        && a.server == b.server
+        && a.runner == b.runner
+}
+
+/// A network figure's point as tables name it: `1 KiB × 10`, and `, 2 workers` in the sweep.
+pub fn net_point_label(figure: &NetFigure) -> String {
+    let point = format!(
+        "{} × {}",
+        rosetta_netbench::measure::size_label(usize::try_from(figure.size).unwrap_or(usize::MAX)),
+        figure.connections
+    );
+    match figure.workers {
+        Some(workers) => format!(
+            "{point}, {workers} worker{}",
+            if workers == 1 { "" } else { "s" }
+        ),
+        None => point,
+    }
 }
 
 /// A Python loop's cell that has no figure: the loop is not installed, or cannot run the workload.
@@ -672,22 +831,64 @@ impl Results {
         Some(figure.median_ns / self.best_runtime(figure.workload, &figure.param)?)
     }
 
+    /// The best Rust requests/s at `figure`'s point (same workload, size, connections and workers):
+    /// the runtimes' servers only, neither the floor nor Python.
+    pub fn net_best_rust(&self, figure: &NetFigure) -> Option<f64> {
+        self.net
+            .iter()
+            .filter(|other| {
+                !other.is_python()
+                    && !other.is_floor()
+                    && other.workload == figure.workload
+                    && other.size == figure.size
+                    && other.connections == figure.connections
+                    && other.workers == figure.workers
+            })
+            .map(|other| other.requests_per_s)
+            .filter(|rps| *rps > 0.0 && rps.is_finite())
+            .max_by(f64::total_cmp)
+    }
+
+    /// *× best Rust*: the best Rust requests/s at `figure`'s point over `figure`'s (1 for the best,
+    /// more for slower); `None` without a figure to divide.
+    pub fn net_ratio_to_best(&self, figure: &NetFigure) -> Option<f64> {
+        let own = figure.requests_per_s;
+        (own > 0.0 && own.is_finite()).then_some(())?;
+        Some(self.net_best_rust(figure)? / own)
+    }
+
+    /// The network figures' points of `workload` with default workers, `(size, connections)`, in
+    /// size then connection order.
+    pub fn net_points(&self, workload: NetWorkload) -> Vec<(u64, u32)> {
+        let mut points: Vec<(u64, u32)> = self
+            .net
+            .iter()
+            .filter(|figure| figure.workload == workload && figure.workers.is_none())
+            .map(|figure| (figure.size, figure.connections))
+            .collect();
+        points.sort_unstable();
+        points.dedup();
+        points
+    }
+
     /// Whether any cell failed or timed out.
     pub fn any_failure(&self) -> bool {
         self.matrix.iter().any(|cell| cell.status.is_failure())
     }
 }
 
+/// The recorded run of the tests' fixture, without its reproducibility.
+#[cfg(test)]
+pub(crate) fn recorded() -> Results {
+    let mut results: Results =
+        serde_json::from_str(include_str!("../tests/fixtures/results.json")).expect("fixture");
+    results.reproducibility = None;
+    results
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn recorded() -> Results {
-        let mut results: Results =
-            serde_json::from_str(include_str!("../tests/fixtures/results.json")).expect("fixture");
-        results.reproducibility = None;
-        results
-    }
 
     fn scale(results: &mut Results, workload: Workload, param: &str, runner: &str, by: f64) {
         let figure = results

@@ -11,6 +11,7 @@ use rosetta_scenarios::ScenarioInfo;
 
 use crate::markdown::{self, Place};
 use crate::matrix::{self, MatrixOptions, References};
+use crate::net::{self, NetMeasured, NetPlan, PythonSide};
 use crate::perf::{self, PerfPlan};
 use crate::python::Prepared;
 use crate::results::{
@@ -62,6 +63,14 @@ pub struct CompareArgs {
     /// Leave out a part of the run (repeatable).
     #[arg(long, value_enum, value_name = "PART")]
     pub skip: Vec<Part>,
+    /// The whole network sweep: every echo size (1, 10, 100 KiB) at 1, 10, 100 and 1000 connections,
+    /// longer runs, and requests/s against worker threads (1 to 4) for the multi-thread flavors.
+    #[arg(long, conflicts_with = "quick")]
+    pub full: bool,
+    /// Pin each network server to CPU 0 and the load generator to CPU 1 [default: both share every
+    /// CPU].
+    #[arg(long)]
+    pub pin: bool,
 }
 
 /// A part of the comparison.
@@ -71,8 +80,10 @@ pub enum Part {
     Matrix,
     /// The headline workloads on the runtimes.
     Perf,
-    /// The Python baseline.
+    /// The Python baseline (and the Python network servers).
     Python,
+    /// The network servers (echo) under the load generator.
+    Net,
 }
 
 /// Gather sizes as given on the command line.
@@ -156,6 +167,7 @@ struct Plan {
     runtimes: Vec<&'static RuntimeInfo>,
     scenarios: Vec<&'static ScenarioInfo>,
     perf: PerfPlan,
+    net: NetPlan,
     out: PathBuf,
     matrix: MatrixOptions,
     python_budget: f64,
@@ -195,6 +207,14 @@ impl CompareArgs {
             perf.rounds = u32::try_from(rounds).unwrap_or(u32::MAX);
             perf.max_rounds = perf.rounds.saturating_mul(3);
         }
+        let mut net = if self.quick {
+            NetPlan::quick()
+        } else if self.full {
+            NetPlan::full()
+        } else {
+            NetPlan::default_run()
+        };
+        net.pin = self.pin;
         let out = self.out.clone().unwrap_or_else(default_out);
         writable(&out).map_err(|error| CompareError::Out {
             dir: out.clone(),
@@ -204,6 +224,7 @@ impl CompareArgs {
             runtimes,
             scenarios,
             perf,
+            net,
             out,
             matrix: MatrixOptions {
                 exe,
@@ -212,7 +233,13 @@ impl CompareArgs {
                 use_python: rosetta_harness::python::interpreter().is_some(),
             },
             python_budget: if self.quick { 0.05 } else { 0.4 },
-            mode: if self.quick { Mode::Quick } else { Mode::Full },
+            mode: if self.quick {
+                Mode::Quick
+            } else if self.full {
+                Mode::Sweep
+            } else {
+                Mode::Full
+            },
             repeat: usize::try_from(self.repeat.unwrap_or(1)).unwrap_or(1),
         })
     }
@@ -280,6 +307,7 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
     let do_matrix = !args.skip.contains(&Part::Matrix);
     let do_perf = !args.skip.contains(&Part::Perf);
     let do_python = !args.skip.contains(&Part::Python);
+    let do_net = !args.skip.contains(&Part::Net);
     let cases = plan.perf.cases();
     let steps = if do_matrix {
         plan.scenarios.len() * plan.runtimes.len()
@@ -289,7 +317,12 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         cases.len() * plan.repeat
     } else {
         0
-    } + usize::from(do_python);
+    } + usize::from(do_python)
+        + if do_net {
+            plan.net.steps() * plan.repeat
+        } else {
+            0
+        };
     // The venv is made (pip's lines on stderr) before the progress bar takes stderr over.
     let prepared = do_python.then(python::prepare);
     if let Some(Ok(Prepared {
@@ -321,17 +354,29 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         }
     }
 
+    // The Python network servers run on the interpreter the baseline runs on.
+    let python_side = match &prepared {
+        Some(Ok(prepared)) => Some(PythonSide {
+            python: Ok(prepared.python.clone()),
+            loops: prepared.loops.clone(),
+        }),
+        Some(Err(why)) => Some(PythonSide {
+            python: Err(why.clone()),
+            loops: Vec::new(),
+        }),
+        None => None,
+    };
     // The measurements: the first is reported, the others only say how far it can be trusted.
-    let mut measurements: Vec<perf::Measured> = Vec::new();
-    if do_perf {
-        for repeat in 0..plan.repeat {
-            let mut measured = perf::Measured::default();
+    let mut measurements: Vec<(perf::Measured, NetMeasured)> = Vec::new();
+    for repeat in 0..plan.repeat {
+        let of = if plan.repeat > 1 {
+            format!(" ({} of {})", repeat + 1, plan.repeat)
+        } else {
+            String::new()
+        };
+        let mut measured = perf::Measured::default();
+        if do_perf {
             for case in &cases {
-                let of = if plan.repeat > 1 {
-                    format!(" ({} of {})", repeat + 1, plan.repeat)
-                } else {
-                    String::new()
-                };
                 progress.set_message(format!(
                     "measuring {} {}{of}",
                     case.workload.name(),
@@ -343,15 +388,31 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
                 measured.problems.extend(one.problems);
                 progress.inc(1);
             }
-            measurements.push(measured);
+        }
+        let mut network = NetMeasured::default();
+        if do_net {
+            network = net::measure(
+                &plan.net,
+                &plan.runtimes,
+                python_side.as_ref(),
+                &plan.matrix.exe,
+                |what| {
+                    progress.set_message(format!("measuring {what}{of}"));
+                    progress.inc(1);
+                },
+            );
+        }
+        if do_perf || do_net {
+            measurements.push((measured, network));
         }
     }
     let mut measurements = measurements.into_iter();
-    let first = measurements.next().unwrap_or_default();
-    let again: Vec<perf::Measured> = measurements.collect();
+    let (first, first_net) = measurements.next().unwrap_or_default();
+    let again: Vec<(perf::Measured, NetMeasured)> = measurements.collect();
     let mut figures = first.figures;
     let spreads = first.spreads;
-    let problems = first.problems;
+    let mut problems = first.problems;
+    problems.extend(first_net.problems);
 
     let python_version = rosetta_harness::python::version();
     let (python_run, python_gaps, packages) = match &prepared {
@@ -416,12 +477,15 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         python: python_run,
         python_gaps,
         problems,
+        net: first_net.figures,
+        net_gaps: first_net.gaps,
     };
     if !again.is_empty() {
         let mut runs = vec![results.clone()];
-        runs.extend(again.into_iter().map(|measured| Results {
+        runs.extend(again.into_iter().map(|(measured, network)| Results {
             figures: measured.figures,
             spreads: measured.spreads,
+            net: network.figures,
             ..results.clone()
         }));
         results.reproducibility = Reproducibility::of(&runs, AGREEMENT);
@@ -469,10 +533,33 @@ pub fn terminal(results: &Results) -> String {
         out.push_str(&rows.to_terminal());
         out.push('\n');
     }
+    for (heading, rows) in tables::net_sections(results) {
+        out.push('\n');
+        out.push_str(&heading);
+        out.push('\n');
+        out.push_str(&rows.to_terminal());
+        out.push('\n');
+    }
     if let Some(line) = tables::bimodal_note(results) {
         out.push('\n');
         out.push_str(&line);
         out.push('\n');
+    }
+    if let Some(line) = results
+        .reproducibility
+        .as_ref()
+        .and_then(tables::net_reproducibility_line)
+    {
+        out.push('\n');
+        out.push_str(&line);
+        out.push('\n');
+        if let Some(repro) = &results.reproducibility {
+            let rows = tables::net_disagreeing(repro);
+            if !rows.rows.is_empty() {
+                out.push_str(&rows.to_terminal());
+                out.push('\n');
+            }
+        }
     }
     if let Some(repro) = &results.reproducibility {
         out.push('\n');

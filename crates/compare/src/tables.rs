@@ -4,7 +4,8 @@
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::results::{
-    Figure, Modes, PYTHON_ASYNCIO, PYTHON_LOOPS, Reproducibility, Results, Status, Workload,
+    Figure, Modes, NetFigure, NetWorkload, PYTHON_ASYNCIO, PYTHON_LOOPS, PYTHON_UVLOOP,
+    Reproducibility, Results, Status, Workload,
 };
 use crate::units;
 
@@ -277,12 +278,7 @@ pub fn disagreeing(results: &Results, repro: &Reproducibility) -> Rows {
                 ratio.param.clone(),
                 ratio.runner.clone(),
             ];
-            row.extend(
-                ratio
-                    .ratios
-                    .iter()
-                    .map(|value| value.map_or("-".to_owned(), |value| units::ratio(value, 1.0))),
-            );
+            row.extend(ratio_cells(&ratio.ratios));
             row.push(
                 results
                     .figure(ratio.workload, &ratio.param, &ratio.runner)
@@ -292,6 +288,13 @@ pub fn disagreeing(results: &Results, repro: &Reproducibility) -> Rows {
         })
         .collect();
     Rows { header, rows }
+}
+
+/// A ratio in each measurement, as cells: `×1.05`, `-` where it was not measured.
+fn ratio_cells(ratios: &[Option<f64>]) -> impl Iterator<Item = String> + '_ {
+    ratios
+        .iter()
+        .map(|value| value.map_or("-".to_owned(), |value| units::ratio(value, 1.0)))
 }
 
 /// A runner as tables name it: the id, marked when the runtime is discontinued.
@@ -323,4 +326,307 @@ fn rate_heading(workload: Workload) -> &'static str {
         Workload::Gather => "tasks/s",
         _ => "items/s",
     }
+}
+
+/// A network figure's spread column: `±4 %` (half the interquartile range over the median), or
+/// `bimodal`.
+fn net_spread(figure: &NetFigure) -> String {
+    if figure.bimodal {
+        "bimodal".to_owned()
+    } else {
+        format!("±{} %", units::percent(figure.relative_spread * 50.0))
+    }
+}
+
+/// KiB as MiB: `12.3 MiB`.
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or("-".to_owned(), |kib| {
+        format!("{} MiB", units::plain(kib as f64 / 1024.0))
+    })
+}
+
+/// The runners of the network figures in table order: the runtimes of the run, the floor, then the
+/// Python loops (those not installed too).
+fn net_runners(results: &Results, workload: NetWorkload) -> Vec<String> {
+    let mut runners: Vec<String> = results.runtimes.iter().map(|rt| rt.id.clone()).collect();
+    runners.push("floor".to_owned());
+    runners.extend(PYTHON_LOOPS.iter().map(|loop_id| (*loop_id).to_owned()));
+    runners.retain(|runner| {
+        results
+            .net
+            .iter()
+            .any(|f| f.workload == workload && &f.runner == runner)
+            || results
+                .net_gaps
+                .iter()
+                .any(|gap| gap.workload == workload && &gap.runner == runner)
+    });
+    runners
+}
+
+/// One network point (`size` × `connections`): a row per server on each runner, with requests/s,
+/// *× best Rust*, the latency distribution, the server's peak RSS and the spread of the runs. A
+/// runtime without a native server shows `-` in that row; a Python loop not installed says so.
+pub fn net_point(results: &Results, workload: NetWorkload, size: u64, connections: u32) -> Rows {
+    let header = [
+        "runner",
+        "server",
+        "requests/s",
+        "× best Rust",
+        "mean",
+        "p50",
+        "p99",
+        "p99.9",
+        "peak RSS",
+        "spread",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let us = |value: f64| units::time(value * 1e3);
+    let mut rows = Vec::new();
+    let servers: Vec<&str> = results
+        .net
+        .iter()
+        .filter(|f| f.at(workload, size, connections) && !f.is_python() && !f.is_floor())
+        .fold(Vec::new(), |mut seen, f| {
+            if !seen.contains(&f.server.as_str()) {
+                seen.push(&f.server);
+            }
+            seen
+        });
+    for runner in net_runners(results, workload) {
+        if let Some(gap) = results
+            .net_gaps
+            .iter()
+            .find(|gap| gap.workload == workload && gap.runner == runner)
+        {
+            let mut row = vec![runner.clone(), "all".to_owned()];
+            row.resize(header.len(), gap.says.clone());
+            rows.push(row);
+            continue;
+        }
+        let here: Vec<&NetFigure> = results
+            .net
+            .iter()
+            .filter(|f| f.at(workload, size, connections) && f.runner == runner)
+            .collect();
+        let is_runtime = results.runtimes.iter().any(|rt| rt.id == runner);
+        let shown_servers: Vec<String> = if is_runtime && !here.is_empty() {
+            servers.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            here.iter().map(|f| f.server.clone()).collect()
+        };
+        for server in shown_servers {
+            let label = runner_label(results, &runner);
+            let Some(figure) = here.iter().find(|f| f.server == server) else {
+                let mut row = vec![label, server];
+                row.resize(header.len(), "-".to_owned());
+                rows.push(row);
+                continue;
+            };
+            rows.push(vec![
+                label,
+                server,
+                units::rate(figure.requests_per_s),
+                results
+                    .net_ratio_to_best(figure)
+                    .map_or("-".to_owned(), |ratio| units::ratio(ratio, 1.0)),
+                us(figure.mean_us),
+                us(figure.p50_us),
+                us(figure.p99_us),
+                us(figure.p999_us),
+                mib(figure.peak_rss_kib),
+                net_spread(figure),
+            ]);
+        }
+    }
+    Rows { header, rows }
+}
+
+/// The worker sweep: requests/s of each multi-thread server at each worker count.
+pub fn net_workers(results: &Results, workload: NetWorkload) -> Rows {
+    let swept: Vec<&NetFigure> = results
+        .net
+        .iter()
+        .filter(|f| f.workload == workload && f.workers.is_some())
+        .collect();
+    let mut workers: Vec<u32> = swept.iter().filter_map(|f| f.workers).collect();
+    workers.sort_unstable();
+    workers.dedup();
+    let mut header = vec!["runner".to_owned(), "server".to_owned()];
+    header.extend(
+        workers
+            .iter()
+            .map(|n| format!("{n} worker{}", if *n == 1 { "" } else { "s" })),
+    );
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for figure in &swept {
+        let label = runner_label(results, &figure.runner);
+        if rows
+            .iter()
+            .any(|row| row[0] == label && row[1] == figure.server)
+        {
+            continue;
+        }
+        let mut row = vec![label, figure.server.clone()];
+        row.extend(workers.iter().map(|n| {
+            swept
+                .iter()
+                .find(|f| {
+                    f.runner == figure.runner && f.server == figure.server && f.workers == Some(*n)
+                })
+                .map_or("-".to_owned(), |f| units::rate(f.requests_per_s))
+        }));
+        rows.push(row);
+    }
+    Rows { header, rows }
+}
+
+/// The network targets, each measured: the toolkit's streams server over the runtime's native one
+/// (time per request, so above 1 is slower), the best Rust server over uvloop's best at 1 KiB × 10
+/// (requests/s), and the best Rust round trip over the floor's at 1 KiB × 1 (mean latency).
+pub fn net_ratios(results: &Results, workload: NetWorkload) -> Rows {
+    let header = ["ratio", "point", "runner", "value", "target"]
+        .map(str::to_owned)
+        .to_vec();
+    let mut rows = Vec::new();
+    let at = |size: u64, connections: u32, runner: &str, server: &str| {
+        results
+            .net
+            .iter()
+            .find(|f| f.at(workload, size, connections) && f.runner == runner && f.server == server)
+    };
+    let label = |size: u64, connections: u32| {
+        format!(
+            "{} × {connections}",
+            rosetta_netbench::measure::size_label(usize::try_from(size).unwrap_or(usize::MAX))
+        )
+    };
+    for (size, connections) in results.net_points(workload) {
+        if size != 1024 {
+            continue;
+        }
+        for rt in &results.runtimes {
+            if let (Some(toolkit), Some(native)) = (
+                at(size, connections, &rt.id, "streams"),
+                at(size, connections, &rt.id, "native"),
+            ) {
+                rows.push(vec![
+                    "toolkit ÷ native".to_owned(),
+                    label(size, connections),
+                    runner_label(results, &rt.id),
+                    units::fraction(native.requests_per_s / toolkit.requests_per_s),
+                    "≤ 1.05".to_owned(),
+                ]);
+            }
+        }
+    }
+    let rust_at = |size: u64, connections: u32| {
+        results
+            .net
+            .iter()
+            .filter(move |f| f.at(workload, size, connections) && !f.is_python() && !f.is_floor())
+    };
+    let uvloop = results
+        .net
+        .iter()
+        .filter(|f| f.at(workload, 1024, 10) && f.runner == PYTHON_UVLOOP)
+        .max_by(|a, b| a.requests_per_s.total_cmp(&b.requests_per_s));
+    if let (Some(best), Some(uvloop)) = (
+        rust_at(1024, 10).max_by(|a, b| a.requests_per_s.total_cmp(&b.requests_per_s)),
+        uvloop,
+    ) {
+        rows.push(vec![
+            "best Rust ÷ uvloop, requests/s".to_owned(),
+            label(1024, 10),
+            format!("{}/{} ÷ uvloop/{}", best.runner, best.server, uvloop.server),
+            units::ratio(best.requests_per_s, uvloop.requests_per_s),
+            "≥ ×5".to_owned(),
+        ]);
+    }
+    // The lower floor: a thread per connection, or the epoll loop.
+    let floor = results
+        .net
+        .iter()
+        .filter(|f| f.at(workload, 1024, 1) && f.is_floor())
+        .min_by(|a, b| a.mean_us.total_cmp(&b.mean_us));
+    if let (Some(best), Some(floor)) = (
+        rust_at(1024, 1).min_by(|a, b| a.mean_us.total_cmp(&b.mean_us)),
+        floor,
+    ) {
+        rows.push(vec![
+            "best Rust round trip ÷ floor".to_owned(),
+            label(1024, 1),
+            format!("{}/{} ÷ floor/{}", best.runner, best.server, floor.server),
+            units::ratio(best.mean_us, floor.mean_us),
+            "≤ ×1.3".to_owned(),
+        ]);
+    }
+    Rows { header, rows }
+}
+
+/// The network reproducibility line, when `--repeat` measured the network part.
+pub fn net_reproducibility_line(repro: &Reproducibility) -> Option<String> {
+    (!repro.net.is_empty()).then(|| {
+        format!(
+            "Network: {} of {} \"× best Rust\" ratios agree within ±{} % across {} measurements.",
+            repro.net_agreeing(),
+            repro.net.len(),
+            units::plain(repro.tolerance * 100.0),
+            repro.measurements,
+        )
+    })
+}
+
+/// The network ratios that did not agree across `--repeat`.
+pub fn net_disagreeing(repro: &Reproducibility) -> Rows {
+    let mut header: Vec<String> = ["point", "server", "runner"].map(str::to_owned).to_vec();
+    header.extend((1..=repro.measurements).map(|n| format!("run {n}")));
+    let rows = repro
+        .net
+        .iter()
+        .filter(|ratio| !ratio.agrees)
+        .map(|ratio| {
+            let mut row = vec![
+                ratio.point.clone(),
+                ratio.server.clone(),
+                ratio.runner.clone(),
+            ];
+            row.extend(ratio_cells(&ratio.ratios));
+            row
+        })
+        .collect();
+    Rows { header, rows }
+}
+
+/// Every network table of `results`, each under its heading, in report order: per workload each
+/// point, the targets' ratios, and the worker sweep.
+pub fn net_sections(results: &Results) -> Vec<(String, Rows)> {
+    let mut sections = Vec::new();
+    for workload in NetWorkload::ALL {
+        for (size, connections) in results.net_points(workload) {
+            let size_text =
+                rosetta_netbench::measure::size_label(usize::try_from(size).unwrap_or(usize::MAX));
+            sections.push((
+                format!(
+                    "{} at {size_text} × {connections} connection{}",
+                    workload.title(),
+                    if connections == 1 { "" } else { "s" }
+                ),
+                net_point(results, workload, size, connections),
+            ));
+        }
+        let ratios = net_ratios(results, workload);
+        if !ratios.rows.is_empty() {
+            sections.push((format!("{}: the targets", workload.id()), ratios));
+        }
+        let workers = net_workers(results, workload);
+        if !workers.rows.is_empty() {
+            sections.push((
+                format!("{}: requests/s against worker threads", workload.id()),
+                workers,
+            ));
+        }
+    }
+    sections
 }

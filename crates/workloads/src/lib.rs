@@ -70,6 +70,7 @@ mod bench;
 mod blocking;
 mod check;
 pub mod compare;
+pub mod echo;
 mod error;
 mod floor;
 pub mod fresh;

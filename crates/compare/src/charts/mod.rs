@@ -18,6 +18,7 @@ use crate::results::{Results, Workload};
 mod axis;
 mod drawing;
 mod model;
+mod net;
 mod selection;
 #[cfg(test)]
 mod testing;
@@ -107,6 +108,8 @@ pub enum ChartError {
 /// #     python: PythonRun::Skipped { why: "no python3".into() },
 /// #     python_gaps: vec![],
 /// #     problems: vec![],
+/// #     net: vec![],
+/// #     net_gaps: vec![],
 /// # };
 /// // `results` has one runtime, tokio, and one figure: 1 000 tasks gathered in 80 µs.
 /// # let mut results = results;
@@ -134,10 +137,18 @@ pub fn write_all(results: &Results, dir: &Path) -> Result<Vec<PathBuf>, ChartErr
         (LOOPS_SVG, loops(results)),
         (TIMERS_SVG, timers(results)),
     ];
-    let charts: Vec<(&str, Chart)> = charts
+    let mut charts: Vec<(String, Chart)> = charts
         .into_iter()
-        .filter_map(|(file, chart)| Some((file, chart?)))
+        .filter_map(|(file, chart)| Some((file.to_owned(), chart?)))
         .collect();
+    for size in net::rps_sizes(results) {
+        if let Some(chart) = net::echo_rps(results, size) {
+            charts.push((echo_rps_file(size), chart));
+        }
+    }
+    if let Some(chart) = net::echo_latency(results) {
+        charts.push((ECHO_LATENCY_SVG.to_owned(), chart));
+    }
     if charts.is_empty() {
         return Ok(Vec::new());
     }
@@ -149,7 +160,7 @@ pub fn write_all(results: &Results, dir: &Path) -> Result<Vec<PathBuf>, ChartErr
     let footer = footer(results);
     let mut written = Vec::with_capacity(charts.len());
     for (file, chart) in charts {
-        let path = dir.join(file);
+        let path = dir.join(&file);
         let svg = render(&chart, &footer).map_err(|error| ChartError::Draw {
             path: path.clone(),
             message: error.to_string(),
@@ -167,6 +178,26 @@ const GATHER_SVG: &str = "gather.svg";
 const QUEUE_SVG: &str = "queue.svg";
 const LOOPS_SVG: &str = "loops.svg";
 const TIMERS_SVG: &str = "timers.svg";
+const ECHO_LATENCY_SVG: &str = "echo-latency.svg";
+
+/// The requests/s chart of echo messages of `size` bytes: `echo-1KiB.svg`.
+fn echo_rps_file(size: u64) -> String {
+    let label = rosetta_netbench::measure::size_label(usize::try_from(size).unwrap_or(usize::MAX));
+    format!("echo-{}.svg", label.replace(' ', ""))
+}
+
+/// The network charts `results` has, by file name, in report order.
+pub fn net_files(results: &Results) -> Vec<String> {
+    let mut files: Vec<String> = net::rps_sizes(results)
+        .into_iter()
+        .filter(|size| net::echo_rps(results, *size).is_some())
+        .map(echo_rps_file)
+        .collect();
+    if net::echo_latency(results).is_some() {
+        files.push(ECHO_LATENCY_SVG.to_owned());
+    }
+    files
+}
 
 /// The chart that shows `workload`, by file name; `None` for a workload shown beside another's (loop
 /// close with loop create, the stall and `call_later` with the timers).

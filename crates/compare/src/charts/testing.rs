@@ -71,6 +71,8 @@ pub(super) fn results(runtimes: &[&str], figures: Vec<Figure>) -> Results {
         },
         python_gaps: Vec::new(),
         problems: Vec::new(),
+        net: Vec::new(),
+        net_gaps: Vec::new(),
     }
 }
 

@@ -5,12 +5,15 @@ use std::time::{Duration, Instant};
 
 use async_std::task;
 use rosetta_asyncio::Queue;
+use rosetta_runtimes::Config;
 
 use super::channel::{self, Channel, with_channel};
 use super::entry::Native;
 use crate::check;
+use crate::echo::{ACCEPT_RETRY, ECHO_BUFFER, Ready};
 use crate::error::Error;
 use crate::job::{NativeTask, Runner};
+use crate::net::LOOPBACK;
 use crate::queue::{consume, produce};
 use crate::workload::{ChannelKind, QueueShape, STALL_PERIOD, STALL_TICKS, Stat};
 
@@ -186,4 +189,41 @@ async fn run_in_executor(iters: u64) -> Result<Duration, Error> {
     let elapsed = start.elapsed();
     check::round_trips(sum, iters)?;
     Ok(elapsed)
+}
+
+/// The echo server on async-std as its docs write one: `async_std::net`, `task::spawn` per
+/// connection, `read` and `write_all` from `async_std::io`, on the global runtime (the config is
+/// not its to choose).
+pub(super) fn echo(_config: &Config, ready: Ready<'_>) -> Result<(), Error> {
+    task::block_on(async {
+        let listener = async_std::net::TcpListener::bind(LOOPBACK).await?;
+        ready(listener.local_addr()?);
+        task::spawn(echo_accept(listener)).await;
+        Ok(())
+    })
+}
+
+async fn echo_accept(listener: async_std::net::TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                drop(task::spawn(echo_connection(stream)));
+            }
+            Err(_) => task::sleep(ACCEPT_RETRY).await,
+        }
+    }
+}
+
+async fn echo_connection(mut stream: async_std::net::TcpStream) -> std::io::Result<()> {
+    use async_std::io::{ReadExt, WriteExt};
+
+    let mut buf = vec![0; ECHO_BUFFER];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return stream.shutdown(std::net::Shutdown::Write);
+        }
+        stream.write_all(&buf[..n]).await?;
+    }
 }

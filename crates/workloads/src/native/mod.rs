@@ -9,12 +9,18 @@
 
 mod async_std;
 mod channel;
+mod compio;
 mod entry;
 pub(crate) mod http;
 mod smol;
 mod tokio;
 
 pub(crate) use entry::{CreateClose, Native};
+
+use rosetta_runtimes::Config;
+
+use crate::echo::Ready;
+use crate::error::Error;
 
 /// Every native baseline, one entry per runtime that has one.
 pub(crate) const NATIVES: &[Native] = &[
@@ -24,6 +30,27 @@ pub(crate) const NATIVES: &[Native] = &[
     smol::MULTI_THREAD,
     async_std::GLOBAL,
 ];
+
+/// A native echo server: binds, calls `ready`, echoes until the process ends (see [`crate::net`]).
+pub(crate) type EchoServe = fn(&Config, Ready<'_>) -> Result<(), Error>;
+
+/// Every native echo server, by runtime id: a runtime without one shows "-" in the tables.
+pub(crate) const ECHO_SERVERS: &[(&str, EchoServe)] = &[
+    ("tokio", |config, ready| tokio::echo(false, config, ready)),
+    ("tokio-mt", |config, ready| tokio::echo(true, config, ready)),
+    ("smol", |config, ready| smol::echo(false, config, ready)),
+    ("smol-mt", |config, ready| smol::echo(true, config, ready)),
+    ("async-std", async_std::echo),
+    ("compio", compio::echo),
+];
+
+/// The native echo server of the runtime `id`, if one is written.
+pub(crate) fn echo_server(id: &str) -> Option<EchoServe> {
+    ECHO_SERVERS
+        .iter()
+        .find(|(native, _)| *native == id)
+        .map(|(_, serve)| *serve)
+}
 
 /// The native baseline of the runtime `id`, if one is written.
 pub(crate) fn of(id: &str) -> Option<&'static Native> {
@@ -46,6 +73,16 @@ mod tests {
                 NATIVES[..index].iter().all(|seen| seen.id != native.id),
                 "{} has two native baselines",
                 native.id
+            );
+        }
+        for (index, (id, _)) in ECHO_SERVERS.iter().enumerate() {
+            assert!(
+                rosetta_runtimes::lookup(id).is_ok(),
+                "{id} is not in the registry"
+            );
+            assert!(
+                ECHO_SERVERS[..index].iter().all(|(seen, _)| seen != id),
+                "{id} has two native echo servers"
             );
         }
     }

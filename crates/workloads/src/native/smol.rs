@@ -13,8 +13,10 @@ use smol::{Executor, Timer};
 use super::channel::{self, Channel, with_channel};
 use super::entry::Native;
 use crate::check;
+use crate::echo::{ACCEPT_RETRY, ECHO_BUFFER, Ready};
 use crate::error::Error;
 use crate::job::{NativeTask, Runner};
+use crate::net::LOOPBACK;
 use crate::queue::{consume, produce};
 use crate::workload::{ChannelKind, QueueShape, STALL_PERIOD, STALL_TICKS, Stat};
 
@@ -266,4 +268,56 @@ async fn run_in_executor(iters: u64) -> Result<Duration, Error> {
     let elapsed = start.elapsed();
     check::round_trips(sum, iters)?;
     Ok(elapsed)
+}
+
+/// The echo server on smol as its examples write one: `smol::net`, a task per connection on the
+/// executor, `read` and `write_all` from `smol::io`. For `smol-mt` the executor runs on N threads and
+/// the calling thread drives only the accept loop, as `block_on` drives it on tokio-mt.
+pub(super) fn echo(multi_thread: bool, config: &Config, ready: Ready<'_>) -> Result<(), Error> {
+    let pool = if multi_thread {
+        Some(Pool::start(config.workers_or_default())?)
+    } else {
+        None
+    };
+    let ex: Ex = pool
+        .as_ref()
+        .map_or_else(|| Arc::new(Executor::new()), |pool| Arc::clone(&pool.ex));
+    let serve = async {
+        let listener = smol::net::TcpListener::bind(LOOPBACK).await?;
+        ready(listener.local_addr()?);
+        echo_accept(Arc::clone(&ex), listener).await;
+        Ok(())
+    };
+    if multi_thread {
+        smol::block_on(serve)
+    } else {
+        smol::block_on(ex.run(serve))
+    }
+}
+
+async fn echo_accept(ex: Ex, listener: smol::net::TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                ex.spawn(echo_connection(stream)).detach();
+            }
+            Err(_) => {
+                Timer::after(ACCEPT_RETRY).await;
+            }
+        }
+    }
+}
+
+async fn echo_connection(mut stream: smol::net::TcpStream) -> std::io::Result<()> {
+    use smol::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut buf = vec![0; ECHO_BUFFER];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return stream.close().await;
+        }
+        stream.write_all(&buf[..n]).await?;
+    }
 }

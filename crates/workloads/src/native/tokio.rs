@@ -11,8 +11,10 @@ use super::channel::{self, Channel, with_channel};
 use super::entry::Native;
 use super::entry::task_failed;
 use crate::check;
+use crate::echo::{ACCEPT_RETRY, ECHO_BUFFER, Ready};
 use crate::error::Error;
 use crate::job::{NativeTask, Runner};
+use crate::net::LOOPBACK;
 use crate::queue::{consume, produce};
 use crate::workload::{ChannelKind, QueueShape, STALL_PERIOD, STALL_TICKS, Stat};
 
@@ -231,4 +233,50 @@ async fn run_in_executor(iters: u64) -> Result<Duration, Error> {
     let elapsed = start.elapsed();
     check::round_trips(sum, iters)?;
     Ok(elapsed)
+}
+
+/// The echo server on tokio as its docs write one: `tokio::net`, a task per connection, `read` and
+/// `write_all` from `tokio::io`; `multi_thread` for `tokio-mt` (the accept loop a task too, so it
+/// runs on a worker).
+pub(super) fn echo(multi_thread: bool, config: &Config, ready: Ready<'_>) -> Result<(), Error> {
+    let mut builder = if multi_thread {
+        let mut builder = Builder::new_multi_thread();
+        builder.worker_threads(config.workers_or_default());
+        builder
+    } else {
+        Builder::new_current_thread()
+    };
+    let rt = builder.enable_io().enable_time().build()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(LOOPBACK).await?;
+        ready(listener.local_addr()?);
+        tokio::spawn(echo_accept(listener))
+            .await
+            .map_err(task_failed)
+    })
+}
+
+async fn echo_accept(listener: tokio::net::TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(echo_connection(stream));
+            }
+            Err(_) => tokio::time::sleep(ACCEPT_RETRY).await,
+        }
+    }
+}
+
+async fn echo_connection(mut stream: tokio::net::TcpStream) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut buf = vec![0; ECHO_BUFFER];
+    loop {
+        let n = stream.read(&mut buf).await?;
+        if n == 0 {
+            return stream.shutdown().await;
+        }
+        stream.write_all(&buf[..n]).await?;
+    }
 }

@@ -1,0 +1,81 @@
+//! Echo round trips: a server in a process of its own (`rosetta netserve`) on 127.0.0.1, the load
+//! generator here, 1 KiB messages on 1 and 10 connections; every runtime's streams server over the
+//! trait, its raw one, its native one, and the blocking floor beside them. Each iteration is one
+//! request answered and verified, so criterion reads in requests per second.
+//!
+//! Run: `cargo bench --bench echo`; one point: `cargo bench --bench echo -- echo/smol/streams-1KiBx10`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use rosetta_netbench::measure::{self, Point, Settings, size_label};
+use rosetta_netbench::{Load, NetWorkload, servers};
+
+/// The points: 1 KiB on one connection (the round trip) and on ten.
+const POINTS: [(usize, usize); 2] = [(1024, 1), (1024, 10)];
+
+fn echo(c: &mut Criterion) {
+    let ids: Vec<&'static str> = rosetta_runtimes::RUNTIMES.iter().map(|rt| rt.id).collect();
+    let settings = Settings {
+        exe: Path::new(env!("CARGO_BIN_EXE_rosetta")).to_owned(),
+        python: Err("the benches measure the Rust servers".to_owned()),
+        root: Path::new(env!("CARGO_MANIFEST_DIR")).to_owned(),
+        warmup: Duration::ZERO,
+        duration: Duration::from_secs(300),
+        rounds: 1,
+        pin: None,
+    };
+    rosetta_netbench::os::raise_nofile(rosetta_netbench::serve::NOFILE);
+    let mut group = c.benchmark_group("echo");
+    group
+        .nresamples(5_000)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(1))
+        .throughput(Throughput::Elements(1));
+    for (size, connections) in POINTS {
+        let point = Point {
+            workload: NetWorkload::Echo,
+            size,
+            connections,
+        };
+        for instance in servers::instances(NetWorkload::Echo, &ids, false) {
+            let server = match measure::start(&instance, &settings) {
+                Ok(server) => server,
+                // A runtime this machine cannot run (io_uring refused) has no case.
+                Err(error) if error.to_string().contains("unavailable: ") => continue,
+                Err(error) => panic!("{}/{}: {error}", instance.runner(), instance.server.id),
+            };
+            let parameter = format!(
+                "{}-{}x{connections}",
+                instance.server.id,
+                size_label(size).replace(' ', "")
+            );
+            let load = |iters: u64| Load {
+                addr: server.addr(),
+                mode: point.mode(),
+                connections,
+                warmup: Duration::ZERO,
+                duration: settings.duration,
+                max_requests: Some(iters.max(1)),
+                io_timeout: Duration::from_secs(30),
+            };
+            group.bench_function(BenchmarkId::new(instance.runner(), parameter), |b| {
+                b.iter_custom(|iters| {
+                    let report = rosetta_netbench::loadgen::run(&load(iters))
+                        .unwrap_or_else(|error| panic!("{}: {error}", instance.runner()));
+                    assert_eq!(report.errors, 0, "{report:?}");
+                    Duration::from_secs_f64(report.seconds)
+                });
+            });
+            server
+                .stop(measure::STOP_WITHIN)
+                .unwrap_or_else(|error| panic!("{error}"));
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, echo);
+criterion_main!(benches);

@@ -1,0 +1,107 @@
+//! What the network measurement asks of the OS: more file descriptors, CPU pinning, a process's
+//! memory, each through rustix or `/proc`.
+
+use std::io;
+
+/// The environment variable that pins a server process (Rust or Python) to CPUs, e.g. `0` or `0,1`.
+pub const PIN_VAR: &str = "ROSETTA_NET_CPUS";
+
+/// Raises this process's soft limit on open files towards `want` (up to the hard limit) and returns
+/// the limit now in force: a thousand connections need a thousand descriptors on each side, more
+/// than the usual soft limit of 1 024 leaves.
+pub fn raise_nofile(want: u64) -> u64 {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+
+    let limit = getrlimit(Resource::Nofile);
+    let current = limit.current.unwrap_or(u64::MAX);
+    if current >= want {
+        return current;
+    }
+    let target = limit.maximum.map_or(want, |max| want.min(max));
+    let raised = rustix::process::Rlimit {
+        current: Some(target),
+        maximum: limit.maximum,
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => target,
+        Err(_) => current,
+    }
+}
+
+/// Parses a list of CPUs, `0` or `0,1`.
+///
+/// ```
+/// assert_eq!(rosetta_netbench::os::parse_cpus("0,1"), Ok(vec![0, 1]));
+/// assert!(rosetta_netbench::os::parse_cpus("one").is_err());
+/// ```
+///
+/// # Errors
+///
+/// A message naming the text and what is valid.
+pub fn parse_cpus(text: &str) -> Result<Vec<usize>, String> {
+    let cpus = text
+        .split(',')
+        .map(|part| part.trim().parse::<usize>())
+        .collect::<Result<Vec<_>, _>>()
+        .ok()
+        .filter(|cpus| !cpus.is_empty() && cpus.iter().all(|cpu| *cpu < 1024));
+    cpus.ok_or_else(|| format!("`{text}` is not a list of CPU numbers below 1024, e.g. 0 or 0,1"))
+}
+
+/// Pins the calling thread, and so every thread it starts after, to `cpus`.
+///
+/// # Errors
+///
+/// The OS's refusal (a CPU this process may not use).
+pub fn pin(cpus: &[usize]) -> io::Result<()> {
+    let mut set = rustix::thread::CpuSet::new();
+    for cpu in cpus {
+        set.set(*cpu);
+    }
+    rustix::thread::sched_setaffinity(None, &set).map_err(io::Error::from)
+}
+
+/// Pins this process to the CPUs [`PIN_VAR`] names, if it is set.
+///
+/// # Errors
+///
+/// A message naming the variable's value and why it cannot be used.
+pub fn pin_from_env() -> Result<(), String> {
+    let Ok(text) = std::env::var(PIN_VAR) else {
+        return Ok(());
+    };
+    let cpus = parse_cpus(&text).map_err(|why| format!("{PIN_VAR}: {why}"))?;
+    pin(&cpus).map_err(|error| format!("{PIN_VAR}={text}: cannot pin to those CPUs: {error}"))
+}
+
+/// A field of `/proc/<pid>/status` in KiB (`VmHWM`, the peak resident set; `VmRSS`, the current
+/// one), where the OS has it.
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status.lines().find_map(|line| {
+        let rest = line.strip_prefix(field)?.strip_prefix(':')?;
+        rest.trim().strip_suffix("kB")?.trim().parse().ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_descriptor_limit_is_raised_and_this_process_has_a_peak_rss() {
+        let limit = raise_nofile(4096);
+        assert!(limit >= 1024, "{limit}");
+        let peak = status_kib(std::process::id(), "VmHWM").expect("linux has VmHWM");
+        assert!(peak > 0);
+        assert_eq!(status_kib(std::process::id(), "NoSuchField"), None);
+    }
+
+    #[test]
+    fn bad_cpu_lists_are_refused_with_an_example() {
+        for bad in ["", "x", "0,,1", "5000"] {
+            let why = parse_cpus(bad).expect_err(bad);
+            assert!(why.contains("e.g. 0 or 0,1"), "{why}");
+        }
+    }
+}
