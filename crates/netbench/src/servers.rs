@@ -2,7 +2,8 @@
 //! instances a measurement runs (a server on a runtime, on a Python loop, or on nothing).
 //!
 //! Adding a server is one entry in [`SERVERS`]: a Rust one names the function `rosetta netserve`
-//! calls; a Python one names its script under `python/`. The HTTP servers join the same way.
+//! calls; a Python one names its script under `python/`. The HTTP servers are the same kind of entry,
+//! over `rosetta_workloads::servers`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -106,6 +107,31 @@ fn everywhere(_: &str) -> bool {
 /// The Python echo servers' script.
 const ECHO_PY: &str = "python/netbench/echo_server.py";
 
+/// The aiohttp server's script.
+const HTTP_PY: &str = "python/netbench/http_server.py";
+
+/// Serves `GET /` with the HTTP server of `kind` (`trait` or `native`) on the runtime `rt`, until the
+/// process ends: the stop signal is never given.
+fn serve_http(kind: &str, rt: Option<&str>, ready: Ready<'_>) -> Result<(), ServeError> {
+    let rt = rt.ok_or("an HTTP server runs on a runtime: give --runtime")?;
+    let server = rosetta_workloads::servers::http_server(rt, kind)?;
+    let (_never, stop) = rosetta_workloads::net::stop_signal();
+    server.serve(
+        rosetta_workloads::servers::Settings::DEFAULT,
+        &mut |addr| {
+            ready(addr);
+            Ok(())
+        },
+        stop,
+    )?;
+    Ok(())
+}
+
+/// Whether the runtime `id` has a native HTTP server.
+fn has_native_http(id: &str) -> bool {
+    rosetta_workloads::servers::http_server(id, "native").is_ok()
+}
+
 /// Every server, in the order tables show them: the Rust ones, the floors, then Python's.
 pub const SERVERS: &[ServerEntry] = &[
     ServerEntry {
@@ -183,6 +209,35 @@ pub const SERVERS: &[ServerEntry] = &[
         launch: Launch::Python {
             script: ECHO_PY,
             args: &["--style", "sock"],
+        },
+    },
+    ServerEntry {
+        workload: NetWorkload::Http,
+        id: "trait",
+        summary: "hyper's HTTP/1.1 server over the trait (rosetta-http)",
+        launch: Launch::Rust {
+            serve: |rt, _config, ready| serve_http("trait", rt, ready),
+            per_runtime: true,
+            has: everywhere,
+        },
+    },
+    ServerEntry {
+        workload: NetWorkload::Http,
+        id: "native",
+        summary: "hyper on the runtime's own API (hyper-util, smol-hyper, cyper-core)",
+        launch: Launch::Rust {
+            serve: |rt, _config, ready| serve_http("native", rt, ready),
+            per_runtime: true,
+            has: has_native_http,
+        },
+    },
+    ServerEntry {
+        workload: NetWorkload::Http,
+        id: "aiohttp",
+        summary: "aiohttp's web server (AppRunner, TCPSite)",
+        launch: Launch::Python {
+            script: HTTP_PY,
+            args: &[],
         },
     },
 ];
