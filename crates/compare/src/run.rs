@@ -231,6 +231,7 @@ impl CompareArgs {
                 timeout: Duration::from_secs_f64(self.timeout.unwrap_or(60.0)),
                 attempts: 3,
                 use_python: rosetta_harness::python::interpreter().is_some(),
+                jobs: matrix::DEFAULT_JOBS,
             },
             python_budget: if self.quick { 0.05 } else { 0.4 },
             mode: if self.quick {
@@ -340,18 +341,17 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
     let mut matrix_cells = Vec::new();
     if do_matrix {
         let mut references = References::default();
-        for scenario in &plan.scenarios {
-            for runtime in &plan.runtimes {
-                progress.set_message(format!("matrix: {} on {}", scenario.id, runtime.id));
-                matrix_cells.push(matrix::run_cell(
-                    scenario,
-                    runtime,
-                    &plan.matrix,
-                    &mut references,
-                ));
+        progress.set_message("matrix: CPython's transcripts");
+        matrix_cells = matrix::run_all(
+            &plan.scenarios,
+            &plan.runtimes,
+            &plan.matrix,
+            &mut references,
+            &|scenario| {
+                progress.set_message(format!("matrix: {}", scenario.id));
                 progress.inc(1);
-            }
-        }
+            },
+        );
     }
 
     // The Python network servers run on the interpreter the baseline runs on.
