@@ -436,9 +436,22 @@ fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_char
     }
     expected.push(("floor".to_owned(), "floor".to_owned()));
     expected.push(("floor".to_owned(), "epoll".to_owned()));
+    for runtime in ["smol", "tokio-mt"] {
+        for server in ["trait", "native"] {
+            expected.push((runtime.to_owned(), server.to_owned()));
+        }
+    }
     assert_eq!(cells, expected, "{json}");
+    let workloads: Vec<&str> = net
+        .iter()
+        .map(|f| f["workload"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        workloads,
+        [["echo"; 8].as_slice(), ["http"; 4].as_slice()].concat(),
+        "{json}"
+    );
     for figure in net {
-        assert_eq!(figure["workload"], "echo");
         assert_eq!(
             (figure["size"].as_u64(), figure["connections"].as_u64()),
             (Some(1024), Some(10))
@@ -448,9 +461,10 @@ fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_char
             figure["requests"].as_u64().is_some_and(|n| n > 0),
             "{figure}"
         );
+        // `--quick` runs each server once.
         assert_eq!(
             figure["runs_per_s"].as_array().map(Vec::len),
-            Some(2),
+            Some(1),
             "{figure}"
         );
         for key in ["requests_per_s", "mean_us", "p50_us", "p99_us", "p999_us"] {
@@ -468,10 +482,14 @@ fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_char
     assert_eq!(json["problems"], serde_json::json!([]), "{json}");
     let report = std::fs::read_to_string(out.join("report.md")).expect("report.md");
     assert!(
-        report.contains("## Network: echo servers under load"),
+        report.contains("## Network: echo and HTTP servers under load"),
         "{report}"
     );
     assert!(report.contains("at 1 KiB × 10 connections"), "{report}");
     assert!(report.contains("toolkit ÷ native"), "{report}");
+    assert!(
+        report.contains("HTTP/1.1 keep-alive GET (a 1 KiB body) at 1 KiB × 10 connections"),
+        "{report}"
+    );
     assert!(out.join("echo-latency.svg").is_file());
 }

@@ -145,7 +145,9 @@ conformance! {
                 tasks.push(Rt::spawn(async move {
                     let permit = task_sem.acquire().await;
                     log(&task_order, format!("{tag}_1"));
-                    until::<Rt>("the others wait", || task_sem.waiting() + n >= 2).await;
+                    // Both others, whatever threads they run on: c1 re-queues while c2 holds the permit
+                    // it was handed, so c2 must see c1 back in the queue before it releases.
+                    until::<Rt>("the others wait", || task_sem.waiting() >= 2).await;
                     drop(permit);
                     let _permit = task_sem.acquire().await;
                     log(&task_order, format!("{tag}_2"));

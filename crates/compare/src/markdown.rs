@@ -113,12 +113,13 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
     }
     let net = tables::net_sections(results);
     if !net.is_empty() {
-        let _ = writeln!(out, "## Network: echo servers under load\n");
+        let _ = writeln!(out, "## Network: echo and HTTP servers under load\n");
         let _ = writeln!(
             out,
             "Each server runs in a process of its own; the load generator, another process, opens \
              the connections one by one, then each connection sends a message, waits for all of it \
-             back, checks every byte and sends the next. A figure is the median of the runs (each a \
+             back, checks every byte and sends the next (for HTTP, a keep-alive GET and its 1 KiB \
+             response). A figure is the median of the runs (each a \
              warm-up, then a recorded window), the servers loaded in rotated rounds. *× best Rust* \
              divides the best Rust server's requests/s at the point by the row's; latencies are the \
              medians over the runs of each run's percentiles; *peak RSS* is the server's `VmHWM`. \

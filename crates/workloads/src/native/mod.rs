@@ -12,6 +12,7 @@ mod channel;
 mod compio;
 mod entry;
 pub(crate) mod http;
+mod monoio;
 mod smol;
 mod tokio;
 
@@ -42,6 +43,7 @@ pub(crate) const ECHO_SERVERS: &[(&str, EchoServe)] = &[
     ("smol-mt", |config, ready| smol::echo(true, config, ready)),
     ("async-std", async_std::echo),
     ("compio", compio::echo),
+    ("monoio", monoio::echo),
 ];
 
 /// The native echo server of the runtime `id`, if one is written.
