@@ -77,7 +77,7 @@ impl NetPlan {
     }
 
     /// The default: echo 1 KiB at 1, 10 and 100 connections and 100 KiB at 10, HTTP at 10; two runs
-    /// of 100 ms. About 175 servers × points, in about 45 s on 2 cores, so that the whole default run
+    /// of 80 ms. About 175 servers × points, in about 40 s on 2 cores, so that the whole default run
     /// stays within 3 minutes; `--full` runs every point, longer.
     pub fn default_run() -> Self {
         NetPlan {
@@ -89,8 +89,8 @@ impl NetPlan {
                 http(10),
             ],
             worker_sweep: None,
-            warmup: Duration::from_millis(30),
-            duration: Duration::from_millis(100),
+            warmup: Duration::from_millis(20),
+            duration: Duration::from_millis(80),
             rounds: 2,
             pin: false,
         }
