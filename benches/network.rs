@@ -1,9 +1,12 @@
-//! Echo round trips: a server in a process of its own (`rosetta netserve`) on 127.0.0.1, the load
-//! generator here, 1 KiB messages on 1 and 10 connections; every runtime's streams server over the
-//! trait, its raw one, its native one, and the blocking floor beside them. Each iteration is one
-//! request answered and verified, so criterion reads in requests per second.
+//! The network groups, `echo` and `http`: a server in a process of its own (`rosetta netserve`) on
+//! 127.0.0.1, the load generator here, on 1 and 10 connections. `echo`: 1 KiB messages, every
+//! runtime's streams server over the trait, its raw one, its native one, and the two floors beside
+//! them. `http`: keep-alive GETs of a 1 KiB body, every runtime's hyper server over the trait and its
+//! native one. Each iteration is one request answered and verified, so criterion reads in requests
+//! per second.
 //!
-//! Run: `cargo bench --bench echo`; one point: `cargo bench --bench echo -- echo/smol/streams-1KiBx10`.
+//! Run: `cargo bench --bench network`; one group: `cargo bench --bench network -- http/`; one point:
+//! `cargo bench --bench network -- echo/smol/streams-1KiBx10`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -16,6 +19,15 @@ use rosetta_netbench::{Load, NetWorkload, servers};
 const POINTS: [(usize, usize); 2] = [(1024, 1), (1024, 10)];
 
 fn echo(c: &mut Criterion) {
+    network(c, NetWorkload::Echo);
+}
+
+fn http(c: &mut Criterion) {
+    network(c, NetWorkload::Http);
+}
+
+/// The group of `workload`: every Rust server of it at each point.
+fn network(c: &mut Criterion, workload: NetWorkload) {
     let ids: Vec<&'static str> = rosetta_runtimes::RUNTIMES.iter().map(|rt| rt.id).collect();
     let settings = Settings {
         exe: Path::new(env!("CARGO_BIN_EXE_rosetta")).to_owned(),
@@ -27,7 +39,7 @@ fn echo(c: &mut Criterion) {
         pin: None,
     };
     rosetta_netbench::os::raise_nofile(rosetta_netbench::serve::NOFILE);
-    let mut group = c.benchmark_group("echo");
+    let mut group = c.benchmark_group(workload.id());
     group
         .nresamples(5_000)
         .sample_size(10)
@@ -36,11 +48,11 @@ fn echo(c: &mut Criterion) {
         .throughput(Throughput::Elements(1));
     for (size, connections) in POINTS {
         let point = Point {
-            workload: NetWorkload::Echo,
+            workload,
             size,
             connections,
         };
-        for instance in servers::instances(NetWorkload::Echo, &ids, false) {
+        for instance in servers::instances(workload, &ids, false) {
             let server = match measure::start(&instance, &settings) {
                 Ok(server) => server,
                 // A runtime this machine cannot run (io_uring refused) has no case.
@@ -77,5 +89,5 @@ fn echo(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, echo);
+criterion_group!(benches, echo, http);
 criterion_main!(benches);
