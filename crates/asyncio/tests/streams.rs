@@ -719,10 +719,22 @@ conformance! {
                 .unwrap(),
             );
             let addr = server.local_addr();
+            // serve_forever is under way (polled once, pending) before the close: a task that
+            // first runs after it fails, as asyncio's does, and on a flavor whose tasks run on other
+            // threads the spawned task may not have run yet when this one closes.
+            let (started, under_way) = async_channel::bounded::<()>(1);
             let forever = {
                 let server = Arc::clone(&server);
-                Rt::spawn(async move { server.serve_forever().await })
+                Rt::spawn(async move {
+                    let mut serving = std::pin::pin!(server.serve_forever());
+                    if let Some(early) = futures_lite::future::poll_once(serving.as_mut()).await {
+                        return early;
+                    }
+                    let _ = started.send(()).await;
+                    serving.await
+                })
             };
+            let _ = under_way.recv().await;
             let (mut reader, mut writer) = open_connection::<Rt>(addr).await.unwrap();
             writer.write(b"before\n").unwrap();
             assert_eq!(reader.readline().await.unwrap(), b"before\n");
