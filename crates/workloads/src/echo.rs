@@ -254,16 +254,20 @@ fn echo_blocking(mut stream: TcpStream) -> std::io::Result<()> {
     }
 }
 
-/// One connection of the epoll floor: its stream, and what it has read but not yet written back.
+/// One connection of the epoll floor: its stream, what it has read but not yet written back, and
+/// the events epoll is asked for (changed only when they must, so a request costs no `epoll_ctl`).
 struct Peer {
     stream: TcpStream,
     pending: Vec<u8>,
     written: usize,
+    out: bool,
 }
 
 /// The epoll floor: one thread, level-triggered epoll over non-blocking sockets. A connection with
 /// bytes still to write waits for `OUT` and is not read meanwhile (its backpressure); otherwise it
-/// waits for `IN`, and what it reads is written back at once, the rest kept for `OUT`.
+/// waits for `IN`, and what it reads is written back at once, the rest kept for `OUT`. The interest
+/// changes only when a write is left over or finishes: a request costs a read, a write and its share
+/// of `epoll_wait`, as in an event loop.
 fn epoll_floor(ready: Ready<'_>) -> Result<(), Error> {
     use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 
@@ -305,6 +309,7 @@ fn epoll_floor(ready: Ready<'_>) -> Result<(), Error> {
                                 stream,
                                 pending: Vec::new(),
                                 written: 0,
+                                out: false,
                             },
                         );
                         next += 1;
@@ -316,14 +321,13 @@ fn epoll_floor(ready: Ready<'_>) -> Result<(), Error> {
                 continue;
             };
             let keep = serve_peer(peer, &mut buf);
-            let interest = if peer.written < peer.pending.len() {
-                EventFlags::OUT
-            } else {
-                EventFlags::IN
-            };
+            let out = peer.written < peer.pending.len();
+            let interest = if out { EventFlags::OUT } else { EventFlags::IN };
             let kept = keep
-                && epoll::modify(&poller, &peer.stream, EventData::new_u64(token), interest)
-                    .is_ok();
+                && (out == peer.out
+                    || epoll::modify(&poller, &peer.stream, EventData::new_u64(token), interest)
+                        .is_ok());
+            peer.out = out;
             if !kept && let Some(peer) = peers.remove(&token) {
                 let _ = epoll::delete(&poller, &peer.stream);
             }
