@@ -75,23 +75,14 @@ impl References {
             .copied()
             .filter(|scenario| !self.cache.contains_key(scenario.id))
             .collect();
-        let next = AtomicUsize::new(0);
-        let done = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for _ in 0..jobs.clamp(1, missing.len().max(1)) {
-                scope.spawn(|| {
-                    while let Some(scenario) = missing.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let transcript =
-                            python::test_transcript(scenario).map_err(|error| error.to_string());
-                        done.lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push((scenario.id, transcript));
-                    }
-                });
-            }
+        let transcripts = in_parallel(&missing, jobs, |scenario| {
+            python::test_transcript(scenario).map_err(|error| error.to_string())
         });
-        self.cache
-            .extend(done.into_inner().unwrap_or_else(PoisonError::into_inner));
+        for (scenario, transcript) in missing.iter().zip(transcripts) {
+            let transcript =
+                transcript.unwrap_or_else(|| Err("the reference's runner panicked".to_owned()));
+            self.cache.insert(scenario.id, transcript);
+        }
     }
 
     /// Runs the reference program of `scenario` again, replacing the cached transcript.
@@ -121,40 +112,57 @@ pub fn run_all(
         .iter()
         .flat_map(|scenario| runtimes.iter().map(move |runtime| (*scenario, *runtime)))
         .collect();
+    let finished = in_parallel(&cells, options.jobs, |&(scenario, runtime)| {
+        let mut own = shared.clone();
+        let cell = run_cell(scenario, runtime, options, &mut own);
+        done(scenario);
+        cell
+    });
+    finished
+        .into_iter()
+        .zip(&cells)
+        .map(|(cell, (scenario, runtime))| {
+            cell.unwrap_or_else(|| Cell {
+                scenario: scenario.id.to_owned(),
+                runtime: runtime.id.to_owned(),
+                status: Status::Fail,
+                against: Against::OwnChecks,
+                detail: Some("the cell's runner panicked".to_owned()),
+                attempts: 0,
+                seconds: 0.0,
+            })
+        })
+        .collect()
+}
+
+/// Runs `work` on every item, `jobs` threads at a time, each thread taking the next item as it
+/// finishes one; the results in the items' order, `None` for an item whose work panicked (the
+/// panic is caught, so the other items still run).
+fn in_parallel<T: Sync, U: Send>(
+    items: &[T],
+    jobs: usize,
+    work: impl Fn(&T) -> U + Sync,
+) -> Vec<Option<U>> {
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<Cell>>> = cells.iter().map(|_| Mutex::new(None)).collect();
+    let slots: Vec<Mutex<Option<U>>> = items.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
-        for _ in 0..options.jobs.clamp(1, cells.len().max(1)) {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(scenario, runtime)) = cells.get(index) else {
+                    let Some(item) = items.get(index) else {
                         return;
                     };
-                    let mut own = shared.clone();
-                    let cell = run_cell(scenario, runtime, options, &mut own);
-                    *slots[index].lock().unwrap_or_else(PoisonError::into_inner) = Some(cell);
-                    done(scenario);
+                    let value =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item)));
+                    *slots[index].lock().unwrap_or_else(PoisonError::into_inner) = value.ok();
                 }
             });
         }
     });
     slots
         .into_iter()
-        .zip(&cells)
-        .map(|(slot, (scenario, runtime))| {
-            slot.into_inner()
-                .unwrap_or_else(PoisonError::into_inner)
-                .unwrap_or_else(|| Cell {
-                    scenario: scenario.id.to_owned(),
-                    runtime: runtime.id.to_owned(),
-                    status: Status::Fail,
-                    against: Against::OwnChecks,
-                    detail: Some("the cell's runner thread panicked".to_owned()),
-                    attempts: 0,
-                    seconds: 0.0,
-                })
-        })
+        .map(|slot| slot.into_inner().unwrap_or_else(PoisonError::into_inner))
         .collect()
 }
 
@@ -423,6 +431,19 @@ fn injected_fault(scenario: &str, runtime: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_parallel_keeps_the_items_order_and_survives_a_panic() {
+        let items: Vec<u32> = (0..40).collect();
+        let results = in_parallel(&items, 4, |item| {
+            assert_ne!(*item, 7, "item 7 fails");
+            item * 2
+        });
+        assert_eq!(results.len(), 40);
+        for (item, result) in items.iter().zip(&results) {
+            assert_eq!(*result, (*item != 7).then_some(item * 2), "item {item}");
+        }
+    }
 
     #[test]
     fn a_panic_is_reported_by_its_message() {
