@@ -5,7 +5,7 @@ A server is named `WORKLOAD:SERVER[:RUNNER]`, as `rosetta netserve` and the Pyth
 A runner that is a Python loop (asyncio, uvloop, rloop) runs the Python server on the project's venv
 (target/python-venv, made by the first `cargo run --release`); any other runs `rosetta netserve`.
 Servers and the generator may be pinned: `none` (the kernel places both), `split` (server on CPU 0,
-generator on CPU 1) or `same` (both on CPU 0).
+generator on CPU 1) or `same` (both on CPU 0). The binary is target/release/rosetta, or `ROSETTA_BIN`.
 """
 
 import json
@@ -15,7 +15,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-ROSETTA = ROOT / "target" / "release" / "rosetta"
+ROSETTA = pathlib.Path(os.environ.get("ROSETTA_BIN", ROOT / "target" / "release" / "rosetta"))
 VENV_PYTHON = ROOT / "target" / "python-venv" / "bin" / "python"
 PYTHON_LOOPS = ("asyncio", "uvloop", "rloop")
 PINS = {"none": (None, None), "split": ("0", "1"), "same": ("0", "0")}
