@@ -111,7 +111,7 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
         }
         table(&mut out, &rows);
     }
-    let net = tables::net_sections(results);
+    let net = crate::sweep::sections(results);
     if !net.is_empty() {
         let _ = writeln!(out, "## Network: echo and HTTP servers under load\n");
         let _ = writeln!(
@@ -127,6 +127,9 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
              epoll loop. How the two processes share the cores: \
              [methodology]({docs}methodology.md#network-echo-and-http).\n"
         );
+        if let Some(note) = crate::sweep::note(results) {
+            let _ = writeln!(out, "{note}\n");
+        }
         for chart in crate::charts::net_files(results)
             .into_iter()
             .filter(|c| written.iter().any(|w| w == c))

@@ -744,4 +744,319 @@ mod tests {
             "echo 1 KiB × 1 (8 servers × 3 runs)"
         );
     }
+
+    /// A figure of `workload` at `size` × `connections` (and `workers`) whose requests/s is `rps`.
+    fn at(
+        workload: NetWorkload,
+        (server, runner): (&str, &str),
+        (size, connections, workers): (usize, usize, Option<u32>),
+        rps: f64,
+    ) -> NetFigure {
+        NetFigure {
+            workload,
+            size: size as u64,
+            connections: u32::try_from(connections).expect("a count"),
+            workers,
+            ..net(server, runner, 1, rps, 1e6 / rps)
+        }
+    }
+
+    /// A full run's network figures, made up: every echo size and HTTP at 1, 10, 100 and 1 000
+    /// connections on tokio and smol-mt (every server), the floors and uvloop (rloop not
+    /// installed), and the worker sweep of smol-mt's three echo servers at 1 KiB × 100, 1 to 4
+    /// workers.
+    fn full_run() -> Results {
+        let mut results = recorded();
+        results.mode = crate::results::Mode::Sweep;
+        let echo_servers: [(&str, &str); 10] = [
+            ("streams", "tokio"),
+            ("raw", "tokio"),
+            ("native", "tokio"),
+            ("streams", "smol-mt"),
+            ("raw", "smol-mt"),
+            ("native", "smol-mt"),
+            ("floor", "floor"),
+            ("epoll", "floor"),
+            ("streams", "python-uvloop"),
+            ("protocol", "python-uvloop"),
+        ];
+        let http_servers: [(&str, &str); 5] = [
+            ("trait", "tokio"),
+            ("native", "tokio"),
+            ("trait", "smol-mt"),
+            ("native", "smol-mt"),
+            ("aiohttp", "python-uvloop"),
+        ];
+        let mut figures = Vec::new();
+        for (workload, size, servers) in ECHO_SIZES
+            .iter()
+            .map(|size| (NetWorkload::Echo, *size, echo_servers.as_slice()))
+            .chain([(
+                NetWorkload::Http,
+                servers::HTTP_BODY,
+                http_servers.as_slice(),
+            )])
+        {
+            for connections in ECHO_CONNECTIONS {
+                for (index, server) in servers.iter().enumerate() {
+                    let rps = 10_000.0 * (connections as f64).sqrt() / (1.0 + index as f64 * 0.1)
+                        * 1024.0
+                        / size as f64;
+                    figures.push(at(workload, *server, (size, connections, None), rps));
+                }
+            }
+        }
+        for workers in 1..=4 {
+            for (index, server) in ["streams", "raw", "native"].into_iter().enumerate() {
+                let rps = 30_000.0 * f64::from(workers) / (1.0 + index as f64 * 0.2);
+                figures.push(at(
+                    NetWorkload::Echo,
+                    (server, "smol-mt"),
+                    (1024, 100, Some(workers)),
+                    rps,
+                ));
+            }
+        }
+        results.net = figures;
+        results.net_gaps = NetWorkload::ALL
+            .into_iter()
+            .map(|workload| NetGap {
+                workload,
+                runner: "python-rloop".to_owned(),
+                says: NOT_INSTALLED.to_owned(),
+            })
+            .collect();
+        results
+    }
+
+    /// Asserts that `svg` (the chart `name`) shows each of `texts` as a text of its own.
+    fn shows(svg: &str, name: &str, texts: &[&str]) {
+        for text in texts {
+            assert!(svg.contains(&format!("\n{text}\n")), "{name}: no {text}");
+        }
+    }
+
+    #[test]
+    fn a_full_run_charts_requests_against_connections_per_size_and_http_latency_and_workers() {
+        let results = full_run();
+        let files = [
+            "echo-1KiB.svg",
+            "echo-10KiB.svg",
+            "echo-100KiB.svg",
+            "http.svg",
+            "echo-latency.svg",
+            "echo-workers.svg",
+        ];
+        assert_eq!(crate::charts::net_files(&results), files);
+        let dir = std::env::temp_dir().join(format!("rosetta-full-charts-{}", std::process::id()));
+        let written = crate::charts::write_all(&results, &dir).expect("writes");
+        let read = |name: &str| {
+            let path = dir.join(name);
+            assert!(written.contains(&path), "{written:?}");
+            std::fs::read_to_string(&path).expect("an SVG")
+        };
+        for name in &files[..3] {
+            let size = name.trim_start_matches("echo-").trim_end_matches("KiB.svg");
+            let title =
+                format!("echo {size} KiB: requests/s against connections (streams servers)");
+            let texts = ["tokio", "smol-mt", "floor (std::net)", "python-uvloop"];
+            // The x axis is log scale, ticked up to 1 000 connections.
+            let axis = ["connections (log scale)", "1k"];
+            shows(
+                &read(name),
+                name,
+                &[[title.as_str()].as_slice(), &texts, &axis].concat(),
+            );
+        }
+        // HTTP: the trait server on each runtime and aiohttp; no floor serves HTTP.
+        let http = read("http.svg");
+        let title =
+            "HTTP GET of 1 KiB: requests/s against connections (trait servers; aiohttp on Python)";
+        shows(
+            &http,
+            "http.svg",
+            &[title, "tokio", "smol-mt", "python-uvloop", "1k"],
+        );
+        assert!(!http.contains("floor (std::net)"));
+        // The latency chart is for the stated point, with every server's p50 and p99.
+        let title = "echo 1 KiB × 10: p50 and p99 latency per server";
+        let groups = ["streams p50", "native p99", "epoll p99", "protocol p50"];
+        shows(
+            &read("echo-latency.svg"),
+            "echo-latency.svg",
+            &[[title].as_slice(), &groups].concat(),
+        );
+        // The sweep: a line per runner and server, told apart by their markers, on a linear axis.
+        let workers = read("echo-workers.svg");
+        let title = "echo 1 KiB × 100: requests/s against worker threads";
+        let lines = ["smol-mt streams", "smol-mt raw", "smol-mt native"];
+        let axis = ["worker threads", "0", "1", "2", "3", "4"];
+        shows(
+            &workers,
+            "echo-workers.svg",
+            &[[title].as_slice(), &lines, &axis].concat(),
+        );
+        assert!(
+            workers.contains("<polygon"),
+            "a triangle marks the third server"
+        );
+        assert!(
+            !workers.contains("\ntokio streams\n"),
+            "tokio was not swept"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_full_run_shows_a_compact_table_per_size_and_the_full_tables_of_the_default_points_only() {
+        let results = full_run();
+        assert!(crate::sweep::is_sweep(&results));
+        let sections = crate::sweep::sections(&results);
+        let headings: Vec<&str> = sections.iter().map(|(h, _)| h.as_str()).collect();
+        let echo = NetWorkload::Echo.title();
+        let http = NetWorkload::Http.title();
+        let compact = "requests/s and × best Rust against connections";
+        assert_eq!(
+            headings,
+            [
+                format!("{echo} at 1 KiB: {compact}"),
+                format!("{echo} at 10 KiB: {compact}"),
+                format!("{echo} at 100 KiB: {compact}"),
+                format!("{echo} at 1 KiB × 1 connection"),
+                format!("{echo} at 1 KiB × 10 connections"),
+                format!("{echo} at 1 KiB × 100 connections"),
+                format!("{echo} at 100 KiB × 10 connections"),
+                "echo: the targets".to_owned(),
+                "echo: requests/s against worker threads".to_owned(),
+                format!("{http} at 1 KiB: {compact}"),
+                format!("{http} at 1 KiB × 10 connections"),
+                "http: the targets".to_owned(),
+            ]
+        );
+        // The full per-point tables are those the default run's rendering shows for those points.
+        let table = |heading: &str| {
+            &sections
+                .iter()
+                .find(|(h, _)| h == heading)
+                .expect("a section")
+                .1
+        };
+        assert_eq!(
+            *table(&format!("{echo} at 100 KiB × 10 connections")),
+            tables::net_point(&results, NetWorkload::Echo, 100 * 1024, 10)
+        );
+        let one = table(&format!("{echo} at 1 KiB: {compact}"));
+        assert_eq!(
+            one.header,
+            ["runner", "server", "× 1", "× 10", "× 100", "× 1000"]
+        );
+        let row = |runner: &str, server: &str| {
+            one.rows
+                .iter()
+                .find(|row| row[0] == runner && row[1] == server)
+                .unwrap_or_else(|| panic!("no row {runner} {server}: {:?}", one.rows))
+                .clone()
+        };
+        // tokio's streams is the best Rust server at every point: ×1.00.
+        assert_eq!(
+            row("tokio", "streams"),
+            [
+                "tokio",
+                "streams",
+                "10k/s ×1.00",
+                "31.6k/s ×1.00",
+                "100k/s ×1.00",
+                "316k/s ×1.00"
+            ]
+        );
+        assert_eq!(row("smol-mt", "raw")[5], "226k/s ×1.40");
+        assert_eq!(row("floor", "epoll")[2], "5.88k/s ×1.70");
+        assert_eq!(
+            row("python-rloop", "all")[2..],
+            [NOT_INSTALLED; 4].map(str::to_owned)
+        );
+        // Every runner and server of the point tables, in their order, and nothing else.
+        let full = tables::net_point(&results, NetWorkload::Echo, 1024, 10);
+        let keys = |rows: &tables::Rows| -> Vec<(String, String)> {
+            rows.rows
+                .iter()
+                .map(|r| (r[0].clone(), r[1].clone()))
+                .collect()
+        };
+        assert_eq!(keys(one), keys(&full));
+        let sweep = table("echo: requests/s against worker threads");
+        assert_eq!(
+            sweep.header,
+            [
+                "runner",
+                "server",
+                "1 worker",
+                "2 workers",
+                "3 workers",
+                "4 workers"
+            ]
+        );
+        assert_eq!(sweep.rows.len(), 3);
+        assert_eq!(
+            sweep.rows[0][..3],
+            ["smol-mt", "streams", "30k/s"].map(str::to_owned)
+        );
+        // The report says how its tables are laid out, and the terminal shows the same sections.
+        let report = crate::markdown::report(&results, crate::markdown::Place::Docs, &[]);
+        assert!(
+            report.contains("A full run measures every point"),
+            "{report}"
+        );
+        assert!(report.contains(&format!("### {echo} at 10 KiB: {compact}")));
+        assert!(
+            !report.contains("at 10 KiB × 10 connections"),
+            "no full table of a sweep point"
+        );
+        assert!(
+            report.contains("| smol-mt | raw | 7.14k/s ×1.40 |"),
+            "{report}"
+        );
+        let terminal = crate::run::terminal(&results);
+        assert!(terminal.contains(&format!("{http} at 1 KiB: {compact}")));
+        assert!(!terminal.contains("1 KiB × 1000 connections"));
+    }
+
+    #[test]
+    fn a_default_run_keeps_its_network_tables_as_they_were() {
+        let results = with_net();
+        assert!(!crate::sweep::is_sweep(&results));
+        assert_eq!(
+            crate::sweep::sections(&results),
+            tables::net_sections(&results)
+        );
+        assert_eq!(crate::sweep::note(&results), None);
+        // A full run's figures at the default points alone render as a default run's.
+        let mut default = full_run();
+        default.net.retain(|f| {
+            f.workers.is_none()
+                && NetPlan::default_run()
+                    .points
+                    .iter()
+                    .any(|p| f.at(p.workload, p.size as u64, p.connections as u32))
+        });
+        assert!(!crate::sweep::is_sweep(&default));
+        assert_eq!(
+            crate::sweep::sections(&default),
+            tables::net_sections(&default)
+        );
+    }
+
+    #[test]
+    fn a_full_runs_network_section_keeps_its_shape() {
+        let results = full_run();
+        let sections = crate::sweep::sections(&results);
+        let text: String = sections
+            .iter()
+            .filter(|(heading, _)| heading.contains("against"))
+            .map(|(heading, rows)| {
+                format!("### {heading}\n\n{}", crate::markdown::table_text(rows))
+            })
+            .collect();
+        insta::assert_snapshot!(text);
+    }
 }

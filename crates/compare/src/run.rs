@@ -542,7 +542,7 @@ pub fn terminal(results: &Results) -> String {
         out.push_str(&rows.to_terminal());
         out.push('\n');
     }
-    for (heading, rows) in tables::net_sections(results) {
+    for (heading, rows) in crate::sweep::sections(results) {
         out.push('\n');
         out.push_str(&heading);
         out.push('\n');
