@@ -90,7 +90,12 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
     if let Some(line) = tables::bimodal_note(results) {
         let _ = writeln!(out, "{line}\n");
     }
-    if let Some(repro) = &results.reproducibility {
+    // A network-only repeat has no workload ratios to count: its line is the network section's.
+    if let Some(repro) = results
+        .reproducibility
+        .as_ref()
+        .filter(|repro| !repro.ratios.is_empty())
+    {
         let _ = writeln!(out, "{}\n", tables::reproducibility_line(repro));
         let rows = tables::disagreeing(results, repro);
         if !rows.rows.is_empty() {

@@ -610,6 +610,12 @@ mod tests {
         assert_eq!(moved, [("async-std", "1 KiB × 10")]);
         let line = tables::net_reproducibility_line(&repro).expect("a line");
         assert!(line.starts_with("Network: 5 of 6"), "{line}");
+        // Its row names the workload: an HTTP server may share a name with an echo one.
+        let rows = tables::net_disagreeing(&repro);
+        assert_eq!(
+            rows.rows,
+            [["echo 1 KiB × 10", "streams", "async-std", "×2.00", "×1.00"].map(str::to_owned)]
+        );
         let json = serde_json::to_string(&first).expect("serializes");
         let back: Results = serde_json::from_str(&json).expect("reads back");
         assert_eq!(back.net, first.net);

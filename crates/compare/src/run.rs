@@ -570,7 +570,11 @@ pub fn terminal(results: &Results) -> String {
             }
         }
     }
-    if let Some(repro) = &results.reproducibility {
+    if let Some(repro) = results
+        .reproducibility
+        .as_ref()
+        .filter(|repro| !repro.ratios.is_empty())
+    {
         out.push('\n');
         out.push_str(&tables::reproducibility_line(repro));
         out.push('\n');
