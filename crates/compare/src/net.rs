@@ -1013,6 +1013,9 @@ mod tests {
             report.contains("A full run measures every point"),
             "{report}"
         );
+        assert!(
+            report.contains("Regenerate with `cargo run --release -- compare --full --publish`")
+        );
         assert!(report.contains(&format!("### {echo} at 10 KiB: {compact}")));
         assert!(
             !report.contains("at 10 KiB × 10 connections"),
