@@ -399,25 +399,24 @@ fn a_runtime_whose_io_uring_is_refused_is_marked_unavailable_and_the_run_goes_on
     assert_eq!(cell("tokio")["status"], "pass");
 }
 
-#[test]
-fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_chart() {
-    let out = out_dir("net");
+/// Runs `compare --quick` with `args`, the network part alone, writing into `out`; its JSON.
+fn network_only(out: &std::path::Path, args: &[&str]) -> serde_json::Value {
     let assert = rosetta()
-        .args([
-            "compare",
-            "--quick",
-            "--runtimes",
-            "smol,tokio-mt",
-            "--json",
-        ])
+        .args(["compare", "--quick", "--json"])
+        .args(args)
         .args([
             "--skip", "matrix", "--skip", "perf", "--skip", "python", "--out",
         ])
-        .arg(&out)
+        .arg(out)
         .assert()
         .success();
-    let json: serde_json::Value =
-        serde_json::from_slice(&assert.get_output().stdout).expect("stdout is JSON");
+    serde_json::from_slice(&assert.get_output().stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_chart() {
+    let out = out_dir("net");
+    let json = network_only(&out, &["--runtimes", "smol,tokio-mt"]);
     let net = json["net"].as_array().expect("net figures");
     let cells: Vec<(String, String)> = net
         .iter()
@@ -492,4 +491,43 @@ fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_char
         "{report}"
     );
     assert!(out.join("echo-latency.svg").is_file());
+}
+
+#[test]
+fn repeated_network_measurements_compare_each_rust_figures_ratio_across_them() {
+    let out = out_dir("net-repeat");
+    let json = network_only(&out, &["--runtimes", "tokio,smol-mt", "--repeat", "2"]);
+    let repro = &json["reproducibility"];
+    assert_eq!(repro["measurements"], 2, "{repro}");
+    // No workload was measured, so no workload ratio; every network figure is Rust or a floor.
+    assert_eq!(repro["ratios"], serde_json::json!([]), "{repro}");
+    let figures = json["net"].as_array().expect("net figures").len();
+    let ratios = repro["net"].as_array().expect("network ratios");
+    assert_eq!(ratios.len(), figures, "a ratio per figure: {repro}");
+    assert_eq!(
+        figures,
+        8 + 4,
+        "six echo servers, two floors, four HTTP servers"
+    );
+    for ratio in ratios {
+        let both = ratio["ratios"].as_array().expect("one per measurement");
+        assert_eq!(both.len(), 2, "{ratio}");
+        // A ratio is the best Rust requests/s over the figure's: at least 1 for a runtime's server
+        // (the best's exactly), any positive value for a floor.
+        let least = if ratio["runner"] == "floor" { 0.0 } else { 1.0 };
+        assert!(
+            both.iter()
+                .all(|r| r.as_f64().is_some_and(|r| r > 0.0 && r >= least)),
+            "{ratio}"
+        );
+        assert!(ratio["agrees"].is_boolean(), "{ratio}");
+        let workload = ratio["workload"].as_str().unwrap_or_default();
+        assert!(["echo", "http"].contains(&workload), "{ratio}");
+    }
+    assert_eq!(json["problems"], serde_json::json!([]), "{json}");
+    let report = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    let line =
+        format!("of {figures} \"× best Rust\" ratios agree within ±10 % across 2 measurements.");
+    assert!(report.contains(&line), "{report}");
+    assert!(!report.contains("Reproducibility: 0 of 0"), "{report}");
 }

@@ -3,8 +3,10 @@
 //!
 //! Three plans: `--quick` (echo 1 KiB and HTTP at 10 connections, one run of 60 ms per server), the
 //! default (echo 1 KiB at 1, 10 and 100 connections and 100 KiB at 10, HTTP at 10, two runs each)
-//! and `--full` (every size at 1, 10, 100 and 1 000 connections, five longer runs, and the worker
-//! sweep of the multi-thread flavors).
+//! and `--full` (every size and HTTP at 1, 10, 100 and 1 000 connections, three runs of 400 ms, and
+//! the worker sweep of the multi-thread and thread-per-core flavors). A plan is laid out as
+//! [`Batch`]es before it runs, so that the progress bar counts what will run and
+//! [`NetPlan::estimate`] can say how long it will take.
 
 use std::time::Duration;
 
@@ -24,16 +26,52 @@ pub const ECHO_SIZES: [usize; 3] = [1024, 10 * 1024, 100 * 1024];
 /// The connection counts of the echo points (1 000 in the full run only).
 pub const ECHO_CONNECTIONS: [usize; 4] = [1, 10, 100, 1000];
 
-/// The worker counts of the sweep: 1 to twice the two cores.
-pub const WORKER_SWEEP: [usize; 4] = [1, 2, 3, 4];
+/// The worker counts of the sweep on a machine of `cores` CPUs: 1 to twice the cores, every count
+/// up to 4, then doubling, so that a large machine's sweep stays a handful of points.
+///
+/// ```
+/// use rosetta_compare::net::worker_counts;
+///
+/// assert_eq!(worker_counts(2), [1, 2, 3, 4]);
+/// assert_eq!(worker_counts(1), [1, 2]);
+/// assert_eq!(worker_counts(8), [1, 2, 3, 4, 8, 16]);
+/// ```
+pub fn worker_counts(cores: usize) -> Vec<usize> {
+    let most = 2 * cores.max(1);
+    let mut counts: Vec<usize> = (1..=most.min(4)).collect();
+    let mut next = 8;
+    while next < most {
+        counts.push(next);
+        next *= 2;
+    }
+    if most > 4 {
+        counts.push(most);
+    }
+    counts
+}
+
+/// Whether the worker sweep runs on a runtime of `flavor`: those whose worker count is set, the
+/// multi-thread and thread-per-core flavors.
+pub fn swept(flavor: Flavor) -> bool {
+    matches!(flavor, Flavor::MultiThread | Flavor::ThreadPerCore)
+}
+
+/// The worker sweep: one point, at each worker count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerSweep {
+    /// The point.
+    pub point: Point,
+    /// The worker counts, in the order they run.
+    pub workers: Vec<usize>,
+}
 
 /// What the network part measures.
 #[derive(Debug, Clone)]
 pub struct NetPlan {
     /// The points, in the order they run.
     pub points: Vec<Point>,
-    /// The point the worker sweep runs at, if any.
-    pub worker_sweep: Option<Point>,
+    /// The worker sweep, if any.
+    pub worker_sweep: Option<WorkerSweep>,
     /// Each run's warm-up.
     pub warmup: Duration,
     /// Each run's recorded window.
@@ -62,6 +100,48 @@ fn http(connections: usize) -> Point {
     }
 }
 
+/// One point on the server instances it measures (and the sweep's worker count): what the network
+/// part runs as one [`measure::measure`].
+#[derive(Debug, Clone)]
+pub struct Batch {
+    /// The point.
+    pub point: Point,
+    /// The instances, in table order.
+    pub instances: Vec<Instance>,
+    /// The worker count of the sweep, or `None` for the runtimes' defaults.
+    pub workers: Option<usize>,
+}
+
+impl Batch {
+    /// What the progress bar says while it runs: `echo 1 KiB × 10 (36 servers × 2 runs)`.
+    pub fn label(&self, rounds: usize) -> String {
+        let workers = self.workers.map_or(String::new(), |n| {
+            format!(" on {n} worker{}", if n == 1 { "" } else { "s" })
+        });
+        format!(
+            "{} {}{workers} ({} server{} × {rounds} run{})",
+            self.point.workload.id(),
+            self.point.label(),
+            self.instances.len(),
+            if self.instances.len() == 1 { "" } else { "s" },
+            if rounds == 1 { "" } else { "s" },
+        )
+    }
+}
+
+/// What [`NetPlan::estimate`] assumes of the machine beside the plan's own windows. These are
+/// assumptions stated once, not measurements: a Rust server starts and stops in about
+/// [`RUST_SERVER`], a Python one (the interpreter, asyncio, the loop, aiohttp) in about
+/// [`PYTHON_SERVER`]; each run of the generator costs [`PER_RUN`] (its process, its report) and
+/// [`PER_CONNECTION`] for each connection (a thread, a connect and one exchange, one by one).
+pub const RUST_SERVER: Duration = Duration::from_millis(20);
+/// See [`RUST_SERVER`].
+pub const PYTHON_SERVER: Duration = Duration::from_millis(400);
+/// See [`RUST_SERVER`].
+pub const PER_RUN: Duration = Duration::from_millis(20);
+/// See [`RUST_SERVER`].
+pub const PER_CONNECTION: Duration = Duration::from_micros(200);
+
 impl NetPlan {
     /// `--quick`: echo 1 KiB and HTTP at 10 connections, one run of 60 ms per server.
     pub fn quick() -> Self {
@@ -77,8 +157,8 @@ impl NetPlan {
     }
 
     /// The default: echo 1 KiB at 1, 10 and 100 connections and 100 KiB at 10, HTTP at 10; two runs
-    /// of 80 ms. About 175 servers × points, in about 40 s on 2 cores, so that the whole default run
-    /// stays within 3 minutes; `--full` runs every point, longer.
+    /// of 80 ms. About 160 servers × points, in about a minute on 2 cores by [`NetPlan::estimate`],
+    /// so that the whole default run stays within 3 minutes; `--full` runs every point.
     pub fn default_run() -> Self {
         NetPlan {
             points: vec![
@@ -96,31 +176,126 @@ impl NetPlan {
         }
     }
 
-    /// `--full`: every size at every connection count, five runs of a second, and the worker sweep
-    /// at 1 KiB × 100.
+    /// `--full` on this machine: [`NetPlan::full_on`] its available parallelism.
     pub fn full() -> Self {
+        Self::full_on(std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+    }
+
+    /// `--full` on a machine of `cores` CPUs: every echo size (1, 10, 100 KiB) and HTTP at 1, 10,
+    /// 100 and 1 000 connections, and the worker sweep at 1 KiB × 100 on the multi-thread and
+    /// thread-per-core flavors at [`worker_counts`]; three runs of 400 ms after 100 ms of warm-up.
+    ///
+    /// Sized for about 20 minutes for the whole `compare --full` on 2 cores. On the registry's nine
+    /// runtimes and Python's three loops that is 36 echo instances (streams and raw on each runtime,
+    /// seven native servers, the two floors, three Python servers on three loops) at 12 points, 18
+    /// HTTP instances (trait on each runtime, six native, aiohttp on three loops) at 4 points, and
+    /// 10 instances (streams, raw and native on tokio-mt and smol-mt, streams and raw on compio-tpc
+    /// and monoio-tpc) at 4 worker counts: 544 instances × points, 1 632 runs of 0.5 s. By
+    /// [`NetPlan::estimate`] (816 s of runs, 86 s of connecting, 33 s of generator processes, 57 s
+    /// of starting and stopping servers) about 16½ minutes, and the matrix, the workloads and the
+    /// Python baseline about 2 more (the default run's 3 minutes less its network part): about
+    /// 18½ minutes in all, an estimate until a measured run replaces it.
+    pub fn full_on(cores: usize) -> Self {
         NetPlan {
             points: ECHO_SIZES
                 .iter()
                 .flat_map(|size| ECHO_CONNECTIONS.iter().map(|c| echo(*size, *c)))
                 .chain(ECHO_CONNECTIONS.iter().map(|c| http(*c)))
                 .collect(),
-            worker_sweep: Some(echo(1024, 100)),
-            warmup: Duration::from_millis(200),
-            duration: Duration::from_secs(1),
-            rounds: 5,
+            worker_sweep: Some(WorkerSweep {
+                point: echo(1024, 100),
+                workers: worker_counts(cores),
+            }),
+            warmup: Duration::from_millis(100),
+            duration: Duration::from_millis(400),
+            rounds: 3,
             pin: false,
         }
     }
 
-    /// How many steps the progress bar counts: one per point whose workload has servers, one per
-    /// worker count of the sweep.
-    pub fn steps(&self) -> usize {
-        self.points
+    /// The batches the plan runs on `runtimes`, with the Python servers on `python_loops` (`None`:
+    /// the Python part is left out), in order: each point on every instance of its workload, then
+    /// the worker sweep's point at each worker count on the swept flavors' Rust servers. A point
+    /// with no instance is left out.
+    pub fn batches(
+        &self,
+        runtimes: &[&'static RuntimeInfo],
+        python_loops: Option<&[&'static str]>,
+    ) -> Vec<Batch> {
+        let ids: Vec<&'static str> = runtimes.iter().map(|rt| rt.id).collect();
+        let loops = python_loops.unwrap_or_default();
+        let mut batches: Vec<Batch> = self
+            .points
             .iter()
-            .filter(|point| servers::of(point.workload).next().is_some())
-            .count()
-            + self.worker_sweep.map_or(0, |_| WORKER_SWEEP.len())
+            .map(|point| Batch {
+                point: *point,
+                instances: servers::instances(point.workload, &ids, python_loops.is_some())
+                    .into_iter()
+                    .filter(|instance| match instance.on {
+                        On::Python(name) => loops.contains(&name),
+                        _ => true,
+                    })
+                    .collect(),
+                workers: None,
+            })
+            .collect();
+        if let Some(sweep) = &self.worker_sweep {
+            let multi: Vec<&'static str> = runtimes
+                .iter()
+                .filter(|rt| swept(rt.flavor))
+                .map(|rt| rt.id)
+                .collect();
+            for workers in &sweep.workers {
+                batches.push(Batch {
+                    point: sweep.point,
+                    instances: servers::instances(sweep.point.workload, &multi, false)
+                        .into_iter()
+                        .filter(|instance| matches!(instance.on, On::Runtime(_)))
+                        .map(|instance| Instance {
+                            workers: Some(*workers),
+                            ..instance
+                        })
+                        .collect(),
+                    workers: Some(*workers),
+                });
+            }
+        }
+        batches.retain(|batch| !batch.instances.is_empty());
+        batches
+    }
+
+    /// How many steps the progress bar counts for `batches`: one per run of a server, so that
+    /// the bar moves as the work does.
+    pub fn steps(&self, batches: &[Batch]) -> usize {
+        batches
+            .iter()
+            .map(|batch| batch.instances.len() * self.rounds)
+            .sum()
+    }
+
+    /// How long `batches` take, by the plan's windows and the costs [`RUST_SERVER`] states: each
+    /// run's warm-up and window, the generator's process and connections, and each server's start
+    /// and stop. An estimate, for the docs and the plan's sizing; the run records what it took.
+    pub fn estimate(&self, batches: &[Batch]) -> Duration {
+        let rounds = u32::try_from(self.rounds).unwrap_or(u32::MAX);
+        batches
+            .iter()
+            .map(|batch| {
+                let connections = u32::try_from(batch.point.connections).unwrap_or(u32::MAX);
+                let run = self.warmup + self.duration + PER_RUN + PER_CONNECTION * connections;
+                batch
+                    .instances
+                    .iter()
+                    .map(|instance| {
+                        let start = match instance.on {
+                            On::Python(_) => PYTHON_SERVER,
+                            On::Runtime(_) | On::Floor => RUST_SERVER,
+                        };
+                        start + run * rounds
+                    })
+                    .sum::<Duration>()
+            })
+            .sum()
     }
 }
 
@@ -144,16 +319,24 @@ pub struct PythonSide {
     pub loops: Vec<&'static str>,
 }
 
+/// Where [`measure`] is: about to measure a batch (named), or done with one of so many steps.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A batch starts: what it measures.
+    Measuring(&'a str),
+    /// A batch is done: its steps ([`NetPlan::steps`]).
+    Measured(usize),
+}
+
 /// Measures `plan` on every server of `runtimes` (and the floor, and Python's loops in `python`);
-/// `step` is called before each point with what it measures.
+/// `progress` hears of each batch as it starts and ends.
 pub fn measure(
     plan: &NetPlan,
     runtimes: &[&'static RuntimeInfo],
     python: Option<&PythonSide>,
     exe: &std::path::Path,
-    mut step: impl FnMut(&str),
+    mut progress: impl FnMut(Progress<'_>),
 ) -> NetMeasured {
-    let ids: Vec<&'static str> = runtimes.iter().map(|rt| rt.id).collect();
     let mut out = NetMeasured::default();
     let settings = Settings {
         exe: exe.to_owned(),
@@ -190,42 +373,17 @@ pub fn measure(
             }
         }
     }
-    for point in &plan.points {
-        let instances: Vec<Instance> = servers::instances(point.workload, &ids, python.is_some())
-            .into_iter()
-            .filter(|instance| match instance.on {
-                On::Python(name) => loops.contains(&name),
-                _ => true,
-            })
-            .collect();
-        if instances.is_empty() {
-            continue;
-        }
-        step(&format!("{} {}", point.workload.id(), point.label()));
-        record(&mut out, point, &instances, &settings, None);
-    }
-    if let Some(point) = plan.worker_sweep {
-        let multi: Vec<&'static str> = runtimes
-            .iter()
-            .filter(|rt| rt.flavor == Flavor::MultiThread)
-            .map(|rt| rt.id)
-            .collect();
-        for workers in WORKER_SWEEP {
-            step(&format!(
-                "{} {} on {workers} worker(s)",
-                point.workload.id(),
-                point.label()
-            ));
-            let instances: Vec<Instance> = servers::instances(point.workload, &multi, false)
-                .into_iter()
-                .filter(|instance| matches!(instance.on, On::Runtime(_)))
-                .map(|instance| Instance {
-                    workers: Some(workers),
-                    ..instance
-                })
-                .collect();
-            record(&mut out, &point, &instances, &settings, Some(workers));
-        }
+    let batches = plan.batches(runtimes, python.map(|_| loops.as_slice()));
+    for batch in &batches {
+        progress(Progress::Measuring(&batch.label(plan.rounds)));
+        record(
+            &mut out,
+            &batch.point,
+            &batch.instances,
+            &settings,
+            batch.workers,
+        );
+        progress(Progress::Measured(plan.steps(std::slice::from_ref(batch))));
     }
     out
 }
@@ -452,6 +610,12 @@ mod tests {
         assert_eq!(moved, [("async-std", "1 KiB × 10")]);
         let line = tables::net_reproducibility_line(&repro).expect("a line");
         assert!(line.starts_with("Network: 5 of 6"), "{line}");
+        // Its row names the workload: an HTTP server may share a name with an echo one.
+        let rows = tables::net_disagreeing(&repro);
+        assert_eq!(
+            rows.rows,
+            [["echo 1 KiB × 10", "streams", "async-std", "×2.00", "×1.00"].map(str::to_owned)]
+        );
         let json = serde_json::to_string(&first).expect("serializes");
         let back: Results = serde_json::from_str(&json).expect("reads back");
         assert_eq!(back.net, first.net);
@@ -497,18 +661,411 @@ mod tests {
     #[test]
     fn the_plans_cover_their_points() {
         assert_eq!(NetPlan::quick().points, [echo(1024, 10), http(10)]);
-        let full = NetPlan::full();
+        let full = NetPlan::full_on(2);
         assert_eq!(full.points.len(), 16);
         assert!(full.points.contains(&echo(100 * 1024, 1000)));
         assert!(full.points.contains(&http(1000)));
-        // Until the HTTP servers are in the table, only the echo points are steps.
-        let http_servers = servers::of(NetWorkload::Http).count();
-        assert_eq!(full.steps(), if http_servers == 0 { 16 } else { 20 });
+        assert_eq!(
+            full.worker_sweep.map(|sweep| (sweep.point, sweep.workers)),
+            Some((echo(1024, 100), vec![1, 2, 3, 4]))
+        );
         assert!(
             NetPlan::default_run()
                 .points
                 .iter()
                 .all(|point| point.connections < 1000)
         );
+    }
+
+    /// The batches of `plan` on every runtime of the registry and Python's three loops.
+    fn on_the_registry(plan: &NetPlan) -> Vec<Batch> {
+        let runtimes: Vec<&'static RuntimeInfo> = rosetta_runtimes::RUNTIMES.iter().collect();
+        plan.batches(&runtimes, Some(&servers::PYTHON_LOOPS))
+    }
+
+    #[test]
+    fn the_full_plan_is_laid_out_as_its_doc_says_and_estimated_within_twenty_minutes() {
+        let full = NetPlan::full_on(2);
+        let batches = on_the_registry(&full);
+        let count = |workload: NetWorkload, workers: bool| {
+            let sizes: Vec<usize> = batches
+                .iter()
+                .filter(|b| b.point.workload == workload && b.workers.is_some() == workers)
+                .map(|b| b.instances.len())
+                .collect();
+            (sizes.len(), sizes.iter().sum::<usize>())
+        };
+        // NetPlan::full_on's doc states these counts and the estimate: keep it true.
+        assert_eq!(count(NetWorkload::Echo, false), (12, 12 * 36));
+        assert_eq!(count(NetWorkload::Http, false), (4, 4 * 18));
+        assert_eq!(count(NetWorkload::Echo, true), (4, 4 * 10));
+        let swept: Vec<String> = batches
+            .iter()
+            .filter(|b| b.workers == Some(1))
+            .flat_map(|b| b.instances.iter().map(Instance::runner))
+            .collect();
+        for runtime in ["tokio-mt", "smol-mt", "compio-tpc", "monoio-tpc"] {
+            assert!(swept.iter().any(|r| r == runtime), "{runtime}: {swept:?}");
+        }
+        assert!(
+            swept
+                .iter()
+                .all(|r| ["tokio-mt", "smol-mt", "compio-tpc", "monoio-tpc"].contains(&r.as_str()))
+        );
+        assert_eq!(full.steps(&batches), 544 * 3);
+        let estimate = full.estimate(&batches).as_secs();
+        assert!((985..=995).contains(&estimate), "{estimate} s");
+        // With the rest of the run (about 2 minutes), within 20.
+        assert!(estimate + 120 < 20 * 60);
+        // The default plan: about a minute; quick far less.
+        let default = NetPlan::default_run();
+        let batches = on_the_registry(&default);
+        assert_eq!(default.steps(&batches), (4 * 36 + 18) * 2);
+        assert!((50..=70).contains(&default.estimate(&batches).as_secs()));
+        let quick = NetPlan::quick();
+        assert!(quick.estimate(&on_the_registry(&quick)).as_secs() < 30);
+    }
+
+    #[test]
+    fn without_python_or_multi_thread_runtimes_their_batches_are_left_out() {
+        let full = NetPlan::full_on(2);
+        let tokio = rosetta_runtimes::lookup("tokio").expect("tokio");
+        let batches = full.batches(&[tokio], None);
+        // 16 points, no sweep (tokio is current-thread), no Python instance.
+        assert_eq!(batches.len(), 16);
+        assert!(batches.iter().all(|b| {
+            b.workers.is_none() && b.instances.iter().all(|i| !matches!(i.on, On::Python(_)))
+        }));
+        // Python on asyncio alone: one loop's servers.
+        let batches = full.batches(&[tokio], Some(&["asyncio"]));
+        let python: Vec<String> = batches[0]
+            .instances
+            .iter()
+            .filter(|i| matches!(i.on, On::Python(_)))
+            .map(Instance::runner)
+            .collect();
+        assert_eq!(python, ["python-asyncio"; 3]);
+        assert_eq!(
+            batches[0].label(full.rounds),
+            "echo 1 KiB × 1 (8 servers × 3 runs)"
+        );
+    }
+
+    /// A figure of `workload` at `size` × `connections` (and `workers`) whose requests/s is `rps`.
+    fn at(
+        workload: NetWorkload,
+        (server, runner): (&str, &str),
+        (size, connections, workers): (usize, usize, Option<u32>),
+        rps: f64,
+    ) -> NetFigure {
+        NetFigure {
+            workload,
+            size: size as u64,
+            connections: u32::try_from(connections).expect("a count"),
+            workers,
+            ..net(server, runner, 1, rps, 1e6 / rps)
+        }
+    }
+
+    /// A full run's network figures, made up: every echo size and HTTP at 1, 10, 100 and 1 000
+    /// connections on tokio and smol-mt (every server), the floors and uvloop (rloop not
+    /// installed), and the worker sweep of smol-mt's three echo servers at 1 KiB × 100, 1 to 4
+    /// workers.
+    fn full_run() -> Results {
+        let mut results = recorded();
+        results.mode = crate::results::Mode::Sweep;
+        let echo_servers: [(&str, &str); 10] = [
+            ("streams", "tokio"),
+            ("raw", "tokio"),
+            ("native", "tokio"),
+            ("streams", "smol-mt"),
+            ("raw", "smol-mt"),
+            ("native", "smol-mt"),
+            ("floor", "floor"),
+            ("epoll", "floor"),
+            ("streams", "python-uvloop"),
+            ("protocol", "python-uvloop"),
+        ];
+        let http_servers: [(&str, &str); 5] = [
+            ("trait", "tokio"),
+            ("native", "tokio"),
+            ("trait", "smol-mt"),
+            ("native", "smol-mt"),
+            ("aiohttp", "python-uvloop"),
+        ];
+        let mut figures = Vec::new();
+        for (workload, size, servers) in ECHO_SIZES
+            .iter()
+            .map(|size| (NetWorkload::Echo, *size, echo_servers.as_slice()))
+            .chain([(
+                NetWorkload::Http,
+                servers::HTTP_BODY,
+                http_servers.as_slice(),
+            )])
+        {
+            for connections in ECHO_CONNECTIONS {
+                for (index, server) in servers.iter().enumerate() {
+                    let rps = 10_000.0 * (connections as f64).sqrt() / (1.0 + index as f64 * 0.1)
+                        * 1024.0
+                        / size as f64;
+                    figures.push(at(workload, *server, (size, connections, None), rps));
+                }
+            }
+        }
+        for workers in 1..=4 {
+            for (index, server) in ["streams", "raw", "native"].into_iter().enumerate() {
+                let rps = 30_000.0 * f64::from(workers) / (1.0 + index as f64 * 0.2);
+                figures.push(at(
+                    NetWorkload::Echo,
+                    (server, "smol-mt"),
+                    (1024, 100, Some(workers)),
+                    rps,
+                ));
+            }
+        }
+        results.net = figures;
+        results.net_gaps = NetWorkload::ALL
+            .into_iter()
+            .map(|workload| NetGap {
+                workload,
+                runner: "python-rloop".to_owned(),
+                says: NOT_INSTALLED.to_owned(),
+            })
+            .collect();
+        results
+    }
+
+    /// Asserts that `svg` (the chart `name`) shows each of `texts` as a text of its own.
+    fn shows(svg: &str, name: &str, texts: &[&str]) {
+        for text in texts {
+            assert!(svg.contains(&format!("\n{text}\n")), "{name}: no {text}");
+        }
+    }
+
+    #[test]
+    fn a_full_run_charts_requests_against_connections_per_size_and_http_latency_and_workers() {
+        let results = full_run();
+        let files = [
+            "echo-1KiB.svg",
+            "echo-10KiB.svg",
+            "echo-100KiB.svg",
+            "http.svg",
+            "echo-latency.svg",
+            "echo-workers.svg",
+        ];
+        assert_eq!(crate::charts::net_files(&results), files);
+        let dir = std::env::temp_dir().join(format!("rosetta-full-charts-{}", std::process::id()));
+        let written = crate::charts::write_all(&results, &dir).expect("writes");
+        let read = |name: &str| {
+            let path = dir.join(name);
+            assert!(written.contains(&path), "{written:?}");
+            std::fs::read_to_string(&path).expect("an SVG")
+        };
+        for name in &files[..3] {
+            let size = name.trim_start_matches("echo-").trim_end_matches("KiB.svg");
+            let title =
+                format!("echo {size} KiB: requests/s against connections (streams servers)");
+            let texts = ["tokio", "smol-mt", "floor (std::net)", "python-uvloop"];
+            // The x axis is log scale, ticked up to 1 000 connections.
+            let axis = ["connections (log scale)", "1k"];
+            shows(
+                &read(name),
+                name,
+                &[[title.as_str()].as_slice(), &texts, &axis].concat(),
+            );
+        }
+        // HTTP: the trait server on each runtime and aiohttp; no floor serves HTTP.
+        let http = read("http.svg");
+        let title =
+            "HTTP GET of 1 KiB: requests/s against connections (trait servers; aiohttp on Python)";
+        shows(
+            &http,
+            "http.svg",
+            &[title, "tokio", "smol-mt", "python-uvloop", "1k"],
+        );
+        assert!(!http.contains("floor (std::net)"));
+        // The latency chart is for the stated point, with every server's p50 and p99.
+        let title = "echo 1 KiB × 10: p50 and p99 latency per server";
+        let groups = ["streams p50", "native p99", "epoll p99", "protocol p50"];
+        shows(
+            &read("echo-latency.svg"),
+            "echo-latency.svg",
+            &[[title].as_slice(), &groups].concat(),
+        );
+        // The sweep: a line per runner and server, told apart by their markers, on a linear axis.
+        let workers = read("echo-workers.svg");
+        let title = "echo 1 KiB × 100: requests/s against worker threads";
+        let lines = ["smol-mt streams", "smol-mt raw", "smol-mt native"];
+        let axis = ["worker threads", "0", "1", "2", "3", "4"];
+        shows(
+            &workers,
+            "echo-workers.svg",
+            &[[title].as_slice(), &lines, &axis].concat(),
+        );
+        assert!(
+            workers.contains("<polygon"),
+            "a triangle marks the third server"
+        );
+        assert!(
+            !workers.contains("\ntokio streams\n"),
+            "tokio was not swept"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_full_run_shows_a_compact_table_per_size_and_the_full_tables_of_the_default_points_only() {
+        let results = full_run();
+        assert!(crate::sweep::is_sweep(&results));
+        let sections = crate::sweep::sections(&results);
+        let headings: Vec<&str> = sections.iter().map(|(h, _)| h.as_str()).collect();
+        let echo = NetWorkload::Echo.title();
+        let http = NetWorkload::Http.title();
+        let compact = "requests/s and × best Rust against connections";
+        assert_eq!(
+            headings,
+            [
+                format!("{echo} at 1 KiB: {compact}"),
+                format!("{echo} at 10 KiB: {compact}"),
+                format!("{echo} at 100 KiB: {compact}"),
+                format!("{echo} at 1 KiB × 1 connection"),
+                format!("{echo} at 1 KiB × 10 connections"),
+                format!("{echo} at 1 KiB × 100 connections"),
+                format!("{echo} at 100 KiB × 10 connections"),
+                "echo: the targets".to_owned(),
+                "echo: requests/s against worker threads".to_owned(),
+                format!("{http} at 1 KiB: {compact}"),
+                format!("{http} at 1 KiB × 10 connections"),
+                "http: the targets".to_owned(),
+            ]
+        );
+        // The full per-point tables are those the default run's rendering shows for those points.
+        let table = |heading: &str| {
+            &sections
+                .iter()
+                .find(|(h, _)| h == heading)
+                .expect("a section")
+                .1
+        };
+        assert_eq!(
+            *table(&format!("{echo} at 100 KiB × 10 connections")),
+            tables::net_point(&results, NetWorkload::Echo, 100 * 1024, 10)
+        );
+        let one = table(&format!("{echo} at 1 KiB: {compact}"));
+        assert_eq!(
+            one.header,
+            ["runner", "server", "× 1", "× 10", "× 100", "× 1000"]
+        );
+        let row = |runner: &str, server: &str| {
+            one.rows
+                .iter()
+                .find(|row| row[0] == runner && row[1] == server)
+                .unwrap_or_else(|| panic!("no row {runner} {server}: {:?}", one.rows))
+                .clone()
+        };
+        // tokio's streams is the best Rust server at every point: ×1.00.
+        assert_eq!(
+            row("tokio", "streams"),
+            [
+                "tokio",
+                "streams",
+                "10k/s ×1.00",
+                "31.6k/s ×1.00",
+                "100k/s ×1.00",
+                "316k/s ×1.00"
+            ]
+        );
+        assert_eq!(row("smol-mt", "raw")[5], "226k/s ×1.40");
+        assert_eq!(row("floor", "epoll")[2], "5.88k/s ×1.70");
+        assert_eq!(
+            row("python-rloop", "all")[2..],
+            [NOT_INSTALLED; 4].map(str::to_owned)
+        );
+        // Every runner and server of the point tables, in their order, and nothing else.
+        let full = tables::net_point(&results, NetWorkload::Echo, 1024, 10);
+        let keys = |rows: &tables::Rows| -> Vec<(String, String)> {
+            rows.rows
+                .iter()
+                .map(|r| (r[0].clone(), r[1].clone()))
+                .collect()
+        };
+        assert_eq!(keys(one), keys(&full));
+        let sweep = table("echo: requests/s against worker threads");
+        assert_eq!(
+            sweep.header,
+            [
+                "runner",
+                "server",
+                "1 worker",
+                "2 workers",
+                "3 workers",
+                "4 workers"
+            ]
+        );
+        assert_eq!(sweep.rows.len(), 3);
+        assert_eq!(
+            sweep.rows[0][..3],
+            ["smol-mt", "streams", "30k/s"].map(str::to_owned)
+        );
+        // The report says how its tables are laid out, and the terminal shows the same sections.
+        let report = crate::markdown::report(&results, crate::markdown::Place::Docs, &[]);
+        assert!(
+            report.contains("A full run measures every point"),
+            "{report}"
+        );
+        assert!(
+            report.contains("Regenerate with `cargo run --release -- compare --full --publish`")
+        );
+        assert!(report.contains(&format!("### {echo} at 10 KiB: {compact}")));
+        assert!(
+            !report.contains("at 10 KiB × 10 connections"),
+            "no full table of a sweep point"
+        );
+        assert!(
+            report.contains("| smol-mt | raw | 7.14k/s ×1.40 |"),
+            "{report}"
+        );
+        let terminal = crate::run::terminal(&results);
+        assert!(terminal.contains(&format!("{http} at 1 KiB: {compact}")));
+        assert!(!terminal.contains("1 KiB × 1000 connections"));
+    }
+
+    #[test]
+    fn a_default_run_keeps_its_network_tables_as_they_were() {
+        let results = with_net();
+        assert!(!crate::sweep::is_sweep(&results));
+        assert_eq!(
+            crate::sweep::sections(&results),
+            tables::net_sections(&results)
+        );
+        assert_eq!(crate::sweep::note(&results), None);
+        // A full run's figures at the default points alone render as a default run's.
+        let mut default = full_run();
+        default.net.retain(|f| {
+            f.workers.is_none()
+                && NetPlan::default_run()
+                    .points
+                    .iter()
+                    .any(|p| f.at(p.workload, p.size as u64, p.connections as u32))
+        });
+        assert!(!crate::sweep::is_sweep(&default));
+        assert_eq!(
+            crate::sweep::sections(&default),
+            tables::net_sections(&default)
+        );
+    }
+
+    #[test]
+    fn a_full_runs_network_section_keeps_its_shape() {
+        let results = full_run();
+        let sections = crate::sweep::sections(&results);
+        let text: String = sections
+            .iter()
+            .filter(|(heading, _)| heading.contains("against"))
+            .map(|(heading, rows)| {
+                format!("### {heading}\n\n{}", crate::markdown::table_text(rows))
+            })
+            .collect();
+        insta::assert_snapshot!(text);
     }
 }

@@ -63,8 +63,10 @@ pub struct CompareArgs {
     /// Leave out a part of the run (repeatable).
     #[arg(long, value_enum, value_name = "PART")]
     pub skip: Vec<Part>,
-    /// The whole network sweep: every echo size (1, 10, 100 KiB) at 1, 10, 100 and 1000 connections,
-    /// longer runs, and requests/s against worker threads (1 to 4) for the multi-thread flavors.
+    /// The whole network sweep: every echo size (1, 10, 100 KiB) and HTTP at 1, 10, 100 and 1000
+    /// connections, and requests/s against worker threads (1 to twice the cores) for the
+    /// multi-thread and thread-per-core flavors; three runs of 400 ms each, about 20 minutes in all on
+    /// 2 cores.
     #[arg(long, conflicts_with = "quick")]
     pub full: bool,
     /// Pin each network server to CPU 0 and the load generator to CPU 1 [default: both share every
@@ -310,20 +312,6 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
     let do_python = !args.skip.contains(&Part::Python);
     let do_net = !args.skip.contains(&Part::Net);
     let cases = plan.perf.cases();
-    let steps = if do_matrix {
-        plan.scenarios.len() * plan.runtimes.len()
-    } else {
-        0
-    } + if do_perf {
-        cases.len() * plan.repeat
-    } else {
-        0
-    } + usize::from(do_python)
-        + if do_net {
-            plan.net.steps() * plan.repeat
-        } else {
-            0
-        };
     // The venv is made (pip's lines on stderr) before the progress bar takes stderr over.
     let prepared = do_python.then(python::prepare);
     if let Some(Ok(Prepared {
@@ -336,6 +324,37 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
              \"{NOT_INSTALLED}\" and the run goes on: {why}"
         );
     }
+    // The Python network servers run on the interpreter the baseline runs on.
+    let python_side = match &prepared {
+        Some(Ok(prepared)) => Some(PythonSide {
+            python: Ok(prepared.python.clone()),
+            loops: prepared.loops.clone(),
+        }),
+        Some(Err(why)) => Some(PythonSide {
+            python: Err(why.clone()),
+            loops: Vec::new(),
+        }),
+        None => None,
+    };
+    // The network part counts a step per run of a server, the batches laid out as they will run.
+    let net_batches = plan.net.batches(
+        &plan.runtimes,
+        python_side.as_ref().map(|side| side.loops.as_slice()),
+    );
+    let steps = if do_matrix {
+        plan.scenarios.len() * plan.runtimes.len()
+    } else {
+        0
+    } + if do_perf {
+        cases.len() * plan.repeat
+    } else {
+        0
+    } + usize::from(do_python)
+        + if do_net {
+            plan.net.steps(&net_batches) * plan.repeat
+        } else {
+            0
+        };
     let progress = progress_bar(steps as u64);
 
     let mut matrix_cells = Vec::new();
@@ -354,18 +373,6 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
         );
     }
 
-    // The Python network servers run on the interpreter the baseline runs on.
-    let python_side = match &prepared {
-        Some(Ok(prepared)) => Some(PythonSide {
-            python: Ok(prepared.python.clone()),
-            loops: prepared.loops.clone(),
-        }),
-        Some(Err(why)) => Some(PythonSide {
-            python: Err(why.clone()),
-            loops: Vec::new(),
-        }),
-        None => None,
-    };
     // The measurements: the first is reported, the others only say how far it can be trusted.
     let mut measurements: Vec<(perf::Measured, NetMeasured)> = Vec::new();
     for repeat in 0..plan.repeat {
@@ -396,9 +403,11 @@ fn run(plan: &Plan, args: &CompareArgs, command: String) -> Results {
                 &plan.runtimes,
                 python_side.as_ref(),
                 &plan.matrix.exe,
-                |what| {
-                    progress.set_message(format!("measuring {what}{of}"));
-                    progress.inc(1);
+                |step| match step {
+                    net::Progress::Measuring(what) => {
+                        progress.set_message(format!("measuring {what}{of}"));
+                    }
+                    net::Progress::Measured(steps) => progress.inc(steps as u64),
                 },
             );
         }
@@ -533,7 +542,7 @@ pub fn terminal(results: &Results) -> String {
         out.push_str(&rows.to_terminal());
         out.push('\n');
     }
-    for (heading, rows) in tables::net_sections(results) {
+    for (heading, rows) in crate::sweep::sections(results) {
         out.push('\n');
         out.push_str(&heading);
         out.push('\n');
@@ -561,7 +570,11 @@ pub fn terminal(results: &Results) -> String {
             }
         }
     }
-    if let Some(repro) = &results.reproducibility {
+    if let Some(repro) = results
+        .reproducibility
+        .as_ref()
+        .filter(|repro| !repro.ratios.is_empty())
+    {
         out.push('\n');
         out.push_str(&tables::reproducibility_line(repro));
         out.push('\n');

@@ -588,7 +588,7 @@ pub fn net_disagreeing(repro: &Reproducibility) -> Rows {
         .filter(|ratio| !ratio.agrees)
         .map(|ratio| {
             let mut row = vec![
-                ratio.point.clone(),
+                format!("{} {}", ratio.workload.id(), ratio.point),
                 ratio.server.clone(),
                 ratio.runner.clone(),
             ];

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::Axis;
-use super::model::{Bars, Body, Chart, Line, Series};
+use super::model::{Bars, Body, Chart, Line, Marker, Series};
 
 /// The size of every chart, in pixels.
 const SIZE: (u32, u32) = (900, 500);
@@ -26,6 +26,8 @@ const GREY: RGBColor = RGBColor(0x66, 0x66, 0x66);
 
 /// The error of drawing on the SVG backend.
 type DrawError = DrawingAreaErrorKind<std::io::Error>;
+/// How a tick's value is written.
+type Format = fn(f64) -> String;
 /// A pixel-addressed part of a chart.
 type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
@@ -38,21 +40,25 @@ pub(super) fn render(chart: &Chart, footer: &str) -> Result<String, DrawError> {
         let (body, bottom) = root.split_vertically(SIZE.1 - FOOTER_HEIGHT);
         let body = body.titled(&chart.title, (FONT, 24))?;
         let (plot, legend) = body.split_horizontally(SIZE.0 - LEGEND_WIDTH);
-        let entries: Vec<&Series> = match &chart.body {
+        let entries: Vec<(&Series, Option<Marker>)> = match &chart.body {
             Body::Lines {
                 lines,
+                x_log,
                 x_format,
                 y_format,
             } => {
-                draw_lines(&plot, chart, lines, *x_format, *y_format)?;
-                lines.iter().map(|line| &line.series).collect()
+                draw_lines(&plot, chart, lines, *x_log, (*x_format, *y_format))?;
+                lines
+                    .iter()
+                    .map(|line| (&line.series, Some(line.marker)))
+                    .collect()
             }
             Body::Bars(bars) => {
                 draw_bars(&plot, chart, bars)?;
-                bars.slots.iter().collect()
+                bars.slots.iter().map(|slot| (slot, None)).collect()
             }
         };
-        draw_legend(&legend, &entries, matches!(chart.body, Body::Lines { .. }))?;
+        draw_legend(&legend, &entries)?;
         bottom.draw(&Text::new(
             footer.to_owned(),
             (10, (FOOTER_HEIGHT / 2) as i32),
@@ -65,17 +71,28 @@ pub(super) fn render(chart: &Chart, footer: &str) -> Result<String, DrawError> {
     Ok(svg)
 }
 
-/// Draws the legend's column: a swatch (a marked line, or a bar's colour) and a label per runner.
-fn draw_legend(area: &Area<'_>, entries: &[&Series], line: bool) -> Result<(), DrawError> {
+/// Draws the legend's column: a swatch (a line with its marker, or a bar's colour) and a label per
+/// line or runner.
+fn draw_legend(area: &Area<'_>, entries: &[(&Series, Option<Marker>)]) -> Result<(), DrawError> {
     let style = TextStyle::from((FONT, 16).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-    for (row, series) in entries.iter().enumerate() {
+    for (row, (series, marker)) in entries.iter().enumerate() {
         let y = 24 + 24 * row as i32;
-        if line {
+        if let Some(marker) = marker {
             area.draw(&PathElement::new(
                 vec![(8, y), (34, y)],
                 series.color.stroke_width(2),
             ))?;
-            area.draw(&Circle::new((21, y), 4, series.color.filled()))?;
+            let fill = series.color.filled();
+            match marker {
+                Marker::Circle => area.draw(&Circle::new((21, y), 4, fill))?,
+                Marker::Square => area.draw(&Rectangle::new([(17, y - 4), (25, y + 4)], fill))?,
+                Marker::Triangle => {
+                    area.draw(&Polygon::new(
+                        vec![(21, y - 5), (16, y + 4), (26, y + 4)],
+                        fill,
+                    ))?;
+                }
+            }
         } else {
             area.draw(&Rectangle::new(
                 [(12, y - 7), (28, y + 7)],
@@ -87,16 +104,20 @@ fn draw_legend(area: &Area<'_>, entries: &[&Series], line: bool) -> Result<(), D
     Ok(())
 }
 
-/// Draws log-log lines with min–max bars.
+/// Draws lines with min–max bars, on a log y axis and a log (or linear) x axis.
 fn draw_lines(
     area: &Area<'_>,
     chart: &Chart,
     lines: &[Line],
-    x_format: fn(f64) -> String,
-    y_format: fn(f64) -> String,
+    x_log: bool,
+    (x_format, y_format): (Format, Format),
 ) -> Result<(), DrawError> {
     let points = || lines.iter().flat_map(|line| line.points.iter());
-    let x = Axis::log(points().map(|point| point.x));
+    let x = if x_log {
+        Axis::log(points().map(|point| point.x))
+    } else {
+        Axis::linear(points().map(|point| point.x).fold(0.0, f64::max) * 1.15)
+    };
     let y = Axis::log(points().flat_map(|point| {
         let (lo, hi) = point.spread.unwrap_or((point.y, point.y));
         [point.y, lo, hi]
@@ -126,11 +147,23 @@ fn draw_lines(
             line.points.iter().map(|point| (point.x, point.y)),
             color.stroke_width(2),
         ))?;
-        plane.draw_series(
-            line.points
-                .iter()
-                .map(|point| Circle::new((point.x, point.y), 4, color.filled())),
-        )?;
+        let at = || line.points.iter().map(|point| (point.x, point.y));
+        let fill = color.filled();
+        match line.marker {
+            Marker::Circle => {
+                plane.draw_series(at().map(|at| Circle::new(at, 4, fill)))?;
+            }
+            Marker::Square => {
+                plane.draw_series(
+                    at().map(|at| EmptyElement::at(at) + Rectangle::new([(-4, -4), (4, 4)], fill)),
+                )?;
+            }
+            Marker::Triangle => {
+                plane.draw_series(at().map(|at| {
+                    EmptyElement::at(at) + Polygon::new(vec![(0, -5), (-5, 4), (5, 4)], fill)
+                }))?;
+            }
+        }
     }
     Ok(())
 }
@@ -244,7 +277,9 @@ mod tests {
                             spread: None,
                         },
                     ],
+                    marker: Marker::Circle,
                 }],
+                x_log: true,
                 x_format: |x| format!("x{x}"),
                 y_format: |y| format!("y{y}"),
             },

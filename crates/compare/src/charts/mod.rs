@@ -1,5 +1,6 @@
 //! SVG charts of a comparison's figures: gather latency, queue throughput, loop create and close,
-//! and timer lateness, one file each, drawn from [`Results`].
+//! timer lateness, and the network's requests/s, latency and worker sweep, one file each, drawn from
+//! [`Results`].
 //!
 //! Plotters draws them with its SVG backend and none of its font machinery: text goes into the SVG
 //! as `<text>` elements in the generic `sans-serif` family, and whatever shows the SVG lays it out,
@@ -8,12 +9,13 @@
 //! own column beside the plot and never covers a bar or a line.
 //!
 //! One module per step, each with its own tests: `selection` picks each chart's figures from the
-//! results into the `model` (a chart's title, axes, and lines or bars of coloured series), `drawing`
-//! lays the model out and draws it, on the `axis` type that picks its own ticks.
+//! results into the `model` (a chart's title, axes, and lines or bars of coloured series), `net` does
+//! the same for the network's charts, `drawing` lays the model out and draws it, on the `axis` type
+//! that picks its own ticks.
 
 use std::path::{Path, PathBuf};
 
-use crate::results::{Results, Workload};
+use crate::results::{NetWorkload, Results, Workload};
 
 mod axis;
 mod drawing;
@@ -53,7 +55,10 @@ pub enum ChartError {
 ///
 /// The charts are `gather.svg` (gather latency against N, log-log, with min–max bars),
 /// `queue.svg` (queue throughput per producers × consumers), `loops.svg` (loop create and close,
-/// log scale) and `timers.svg` (timer lateness and the blocking stall). A chart with nothing to
+/// log scale) and `timers.svg` (timer lateness and the blocking stall), and the network's
+/// ([`net_files`]): `echo-1KiB.svg` and the like and `http.svg` (requests/s against connections,
+/// log-log), `echo-latency.svg` (p50 and p99 per server) and `echo-workers.svg` (requests/s against
+/// worker threads). A chart with nothing to
 /// draw (its workloads have no figures, or none with a positive, finite value) is not written, and
 /// when no chart has anything to draw `dir` is not created either. The runners come in the runtime
 /// registry's order, then the Python loops, and each keeps one colour in every chart and every run:
@@ -141,14 +146,7 @@ pub fn write_all(results: &Results, dir: &Path) -> Result<Vec<PathBuf>, ChartErr
         .into_iter()
         .filter_map(|(file, chart)| Some((file.to_owned(), chart?)))
         .collect();
-    for size in net::rps_sizes(results) {
-        if let Some(chart) = net::echo_rps(results, size) {
-            charts.push((echo_rps_file(size), chart));
-        }
-    }
-    if let Some(chart) = net::echo_latency(results) {
-        charts.push((ECHO_LATENCY_SVG.to_owned(), chart));
-    }
+    charts.extend(net_charts(results));
     if charts.is_empty() {
         return Ok(Vec::new());
     }
@@ -179,24 +177,48 @@ const QUEUE_SVG: &str = "queue.svg";
 const LOOPS_SVG: &str = "loops.svg";
 const TIMERS_SVG: &str = "timers.svg";
 const ECHO_LATENCY_SVG: &str = "echo-latency.svg";
+const WORKERS_SVG: &str = "echo-workers.svg";
 
-/// The requests/s chart of echo messages of `size` bytes: `echo-1KiB.svg`.
-fn echo_rps_file(size: u64) -> String {
-    let label = rosetta_netbench::measure::size_label(usize::try_from(size).unwrap_or(usize::MAX));
-    format!("echo-{}.svg", label.replace(' ', ""))
+/// The requests/s chart of `workload` at `size` bytes: `echo-1KiB.svg` for echo messages,
+/// `http.svg` for HTTP (whose one size is its body's).
+fn rps_file(workload: NetWorkload, size: u64) -> String {
+    match workload {
+        NetWorkload::Echo => {
+            let label =
+                rosetta_netbench::measure::size_label(usize::try_from(size).unwrap_or(usize::MAX));
+            format!("echo-{}.svg", label.replace(' ', ""))
+        }
+        NetWorkload::Http => "http.svg".to_owned(),
+    }
+}
+
+/// The network charts of `results`, by file name, in report order: requests/s against connections
+/// per echo size measured at two connection counts or more, and for HTTP; the latency per server at
+/// 1 KiB × 10; requests/s against worker threads.
+fn net_charts(results: &Results) -> Vec<(String, Chart)> {
+    let mut charts = Vec::new();
+    for workload in NetWorkload::ALL {
+        for size in net::rps_sizes(results, workload) {
+            if let Some(chart) = net::rps(results, workload, size) {
+                charts.push((rps_file(workload, size), chart));
+            }
+        }
+    }
+    if let Some(chart) = net::echo_latency(results) {
+        charts.push((ECHO_LATENCY_SVG.to_owned(), chart));
+    }
+    if let Some(chart) = net::workers(results) {
+        charts.push((WORKERS_SVG.to_owned(), chart));
+    }
+    charts
 }
 
 /// The network charts `results` has, by file name, in report order.
 pub fn net_files(results: &Results) -> Vec<String> {
-    let mut files: Vec<String> = net::rps_sizes(results)
+    net_charts(results)
         .into_iter()
-        .filter(|size| net::echo_rps(results, *size).is_some())
-        .map(echo_rps_file)
-        .collect();
-    if net::echo_latency(results).is_some() {
-        files.push(ECHO_LATENCY_SVG.to_owned());
-    }
-    files
+        .map(|(file, _)| file)
+        .collect()
 }
 
 /// The chart that shows `workload`, by file name; `None` for a workload shown beside another's (loop

@@ -149,13 +149,15 @@ pub(super) struct Chart {
     pub(super) body: Body,
 }
 
-/// Lines over a log-log plane, or grouped bars.
+/// Lines over a log-log plane (or a linear x axis), or grouped bars.
 #[derive(Debug)]
 pub(super) enum Body {
-    /// One line per runner.
+    /// One line per runner (or per runner and server).
     Lines {
         /// Runners with at least one point, in runner order.
         lines: Vec<Line>,
+        /// Whether the x axis is logarithmic; a linear one starts at zero.
+        x_log: bool,
         /// Formats an x tick.
         x_format: fn(f64) -> String,
         /// Formats a y tick.
@@ -171,6 +173,26 @@ pub(super) struct Line {
     pub(super) series: Series,
     /// Sorted by x; every value positive and finite.
     pub(super) points: Vec<Point>,
+    /// How its points are marked, in the plot and the legend.
+    pub(super) marker: Marker,
+}
+
+/// The mark of a line's points: a circle, unless one chart has several lines of one runner (its
+/// servers), which its colour alone cannot tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum Marker {
+    /// A filled circle.
+    #[default]
+    Circle,
+    /// A filled square.
+    Square,
+    /// A filled triangle, pointing up.
+    Triangle,
+}
+
+impl Marker {
+    /// The markers in the order a runner's lines take them.
+    pub(super) const ALL: [Marker; 3] = [Marker::Circle, Marker::Square, Marker::Triangle];
 }
 
 /// A point of a line, with the spread of its runs.

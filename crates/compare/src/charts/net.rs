@@ -1,14 +1,16 @@
-//! The network charts' selection: requests/s against connections for each message size (the
-//! toolkit's streams server on each runtime, the floor, Python's streams server on each loop), and
-//! the p50 and p99 latency of every server at 1 KiB × 10.
+//! The network charts' selection: requests/s against connections for each message size and for
+//! HTTP (each runner's first server of the table: the toolkit's streams server or the trait HTTP
+//! server on each runtime, the floor, Python's streams server or aiohttp on each loop), the p50 and
+//! p99 latency of every server at 1 KiB × 10, and requests/s against worker threads in the sweep.
 
 use plotters::style::RGBColor;
+use rosetta_netbench::servers::{self, Launch};
 
 use crate::results::{NetFigure, NetWorkload, Results};
 use crate::units;
 
 use super::axis::positive;
-use super::model::{Bars, Body, Chart, Line, Lineup, Point, Series};
+use super::model::{Bars, Body, Chart, Line, Lineup, Marker, Point, Series};
 
 /// The floor's colour: black, which no runner gets.
 const FLOOR: RGBColor = RGBColor(0, 0, 0);
@@ -24,7 +26,7 @@ fn series(lineup: &Lineup<'_>, runner: &str) -> Series {
     }
 }
 
-/// The runners of the echo figures, in chart order: runtimes by the lineup, the floor, Python.
+/// The runners of the network figures, in chart order: runtimes by the lineup, the floor, Python.
 fn runners(results: &Results) -> Vec<String> {
     let lineup = Lineup::of(results);
     let mut runners: Vec<String> = lineup.runners().map(|(r, _)| r.to_owned()).collect();
@@ -40,46 +42,61 @@ fn runners(results: &Results) -> Vec<String> {
     runners
 }
 
-/// The message sizes whose requests/s are charted: those measured at two connection counts or more.
-pub(super) fn rps_sizes(results: &Results) -> Vec<u64> {
-    let points = results.net_points(NetWorkload::Echo);
+/// The server a requests/s chart draws for `runner`: the first of `workload`'s table that runs on
+/// it (a runtime's first per-runtime server, the first floor, Python's first script).
+fn first_server(workload: NetWorkload, runner: &str) -> Option<&'static str> {
+    servers::of(workload)
+        .find(|server| match server.launch {
+            Launch::Rust { per_runtime, .. } => {
+                !runner.starts_with("python-") && per_runtime == (runner != "floor")
+            }
+            Launch::Python { .. } => runner.starts_with("python-"),
+        })
+        .map(|server| server.id)
+}
+
+/// The sizes of `workload` whose requests/s are charted: those measured at two connection counts
+/// or more.
+pub(super) fn rps_sizes(results: &Results, workload: NetWorkload) -> Vec<u64> {
+    let points = results.net_points(workload);
     let mut sizes: Vec<u64> = points.iter().map(|(size, _)| *size).collect();
     sizes.dedup();
     sizes.retain(|size| points.iter().filter(|(s, _)| s == size).count() > 1);
     sizes
 }
 
-/// Requests/s against connections at `size`, log-log: one line per runner, its streams server
-/// (the floor's own), with min–max bars over the runs.
-pub(super) fn echo_rps(results: &Results, size: u64) -> Option<Chart> {
+/// A line's point for `figure` at `x`: its median requests/s with the min–max of its runs.
+fn rps_point(x: f64, figure: &NetFigure) -> Option<Point> {
+    let runs = figure.runs_per_s.iter().copied().filter(|v| *v > 0.0);
+    let low = runs.clone().min_by(f64::total_cmp);
+    let high = runs.max_by(f64::total_cmp);
+    Some(Point {
+        x: positive(x)?,
+        y: positive(figure.requests_per_s)?,
+        spread: low.and_then(positive).zip(high.and_then(positive)),
+    })
+}
+
+/// Requests/s against connections of `workload` at `size`, log-log: one line per runner, its first
+/// server ([`first_server`]), with min–max bars over the runs.
+pub(super) fn rps(results: &Results, workload: NetWorkload, size: u64) -> Option<Chart> {
     let lineup = Lineup::of(results);
     let mut lines = Vec::new();
     for runner in runners(results) {
-        let server = if runner == "floor" {
-            "floor"
-        } else {
-            "streams"
+        let Some(server) = first_server(workload, &runner) else {
+            continue;
         };
         let mut points: Vec<Point> = results
             .net
             .iter()
             .filter(|f| {
-                f.workload == NetWorkload::Echo
+                f.workload == workload
                     && f.size == size
                     && f.workers.is_none()
                     && f.runner == runner
                     && f.server == server
             })
-            .filter_map(|f: &NetFigure| {
-                let runs = f.runs_per_s.iter().copied().filter(|v| *v > 0.0);
-                let low = runs.clone().min_by(f64::total_cmp);
-                let high = runs.max_by(f64::total_cmp);
-                Some(Point {
-                    x: positive(f64::from(f.connections))?,
-                    y: positive(f.requests_per_s)?,
-                    spread: low.and_then(positive).zip(high.and_then(positive)),
-                })
-            })
+            .filter_map(|f| rps_point(f64::from(f.connections), f))
             .collect();
         if points.len() < 2 {
             continue;
@@ -88,15 +105,77 @@ pub(super) fn echo_rps(results: &Results, size: u64) -> Option<Chart> {
         lines.push(Line {
             series: series(&lineup, &runner),
             points,
+            marker: Marker::Circle,
         });
     }
     let size = rosetta_netbench::measure::size_label(usize::try_from(size).unwrap_or(usize::MAX));
-    (!lines.is_empty()).then(|| Chart {
-        title: format!("echo {size}: requests/s against connections (streams servers)"),
+    let title = match workload {
+        NetWorkload::Echo => {
+            format!("echo {size}: requests/s against connections (streams servers)")
+        }
+        NetWorkload::Http => format!(
+            "HTTP GET of {size}: requests/s against connections (trait servers; aiohttp on Python)"
+        ),
+    };
+    (!lines.is_empty()).then_some(Chart {
+        title,
         x_desc: "connections (log scale)",
         y_desc: "requests per second, median (log scale; bars: min–max)",
         body: Body::Lines {
             lines,
+            x_log: true,
+            x_format: units::count,
+            y_format: units::rate,
+        },
+    })
+}
+
+/// Requests/s against worker threads in the sweep: one line per runner and server, the runner's
+/// colour with a marker per server, on a linear x axis; `None` without two worker counts.
+pub(super) fn workers(results: &Results) -> Option<Chart> {
+    let swept: Vec<&NetFigure> = results
+        .net
+        .iter()
+        .filter(|f| f.workload == NetWorkload::Echo && f.workers.is_some())
+        .collect();
+    let point = swept.first()?;
+    let (size, connections) = (point.size, point.connections);
+    let lineup = Lineup::of(results);
+    let mut lines = Vec::new();
+    for runner in runners(results) {
+        let mut servers: Vec<&str> = Vec::new();
+        for figure in swept.iter().filter(|f| f.runner == runner) {
+            if !servers.contains(&figure.server.as_str()) {
+                servers.push(&figure.server);
+            }
+        }
+        for (server, marker) in servers.into_iter().zip(Marker::ALL.into_iter().cycle()) {
+            let mut points: Vec<Point> = swept
+                .iter()
+                .filter(|f| f.runner == runner && f.server == server)
+                .filter_map(|f| rps_point(f64::from(f.workers?), f))
+                .collect();
+            if points.len() < 2 {
+                continue;
+            }
+            points.sort_by(|a, b| a.x.total_cmp(&b.x));
+            let mut series = series(&lineup, &runner);
+            series.label = format!("{} {server}", series.label);
+            lines.push(Line {
+                series,
+                points,
+                marker,
+            });
+        }
+    }
+    let size = rosetta_netbench::measure::size_label(usize::try_from(size).unwrap_or(usize::MAX));
+    (!lines.is_empty()).then(|| Chart {
+        title: format!("echo {size} × {connections}: requests/s against worker threads"),
+        x_desc: "worker threads",
+        y_desc: "requests per second, median (log scale; bars: min–max)",
+        body: Body::Lines {
+            lines,
+            x_log: false,
             x_format: units::count,
             y_format: units::rate,
         },

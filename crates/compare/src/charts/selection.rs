@@ -5,7 +5,7 @@ use crate::results::{Figure, Heading, Results, Workload};
 use crate::units;
 
 use super::axis::positive;
-use super::model::{Bars, Body, Chart, Line, Lineup, Point};
+use super::model::{Bars, Body, Chart, Line, Lineup, Marker, Point};
 
 /// One group of bars: which figures it shows.
 struct Group {
@@ -34,7 +34,11 @@ pub(super) fn gather(results: &Results) -> Option<Chart> {
             continue;
         }
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
-        lines.push(Line { series, points });
+        lines.push(Line {
+            series,
+            points,
+            marker: Marker::Circle,
+        });
     }
     (!lines.is_empty()).then(|| Chart {
         title: Workload::Gather.title().to_owned(),
@@ -42,6 +46,7 @@ pub(super) fn gather(results: &Results) -> Option<Chart> {
         y_desc: "median time per gather (log scale; bars: min–max)",
         body: Body::Lines {
             lines,
+            x_log: true,
             x_format: units::count,
             y_format: units::time,
         },
