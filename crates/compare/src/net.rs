@@ -332,6 +332,24 @@ pub fn figure(
         peak_rss_kib: runs.peak_rss_kib,
         requests: runs.reports.iter().map(|report| report.requests).sum(),
         errors: runs.reports.iter().map(|report| report.errors).sum(),
+        server_cpu_us_per_request: crate::results::median_of(
+            counted
+                .iter()
+                .filter_map(|report| report.server_cpu_us_per_request())
+                .collect(),
+        ),
+        generator_engine: counted
+            .iter()
+            .find_map(|report| report.engine)
+            .map(|engine| engine.id().to_owned()),
+        generator_threads: counted
+            .iter()
+            .find(|report| report.threads > 0)
+            .map(|report| u32::try_from(report.threads).unwrap_or(u32::MAX)),
+        generator_busy: counted
+            .iter()
+            .filter_map(|report| report.busy())
+            .max_by(f64::total_cmp),
     })
 }
 
@@ -360,6 +378,10 @@ mod tests {
             peak_rss_kib: Some(4096),
             requests: 1000,
             errors: 0,
+            server_cpu_us_per_request: None,
+            generator_engine: None,
+            generator_threads: None,
+            generator_busy: None,
         }
     }
 
