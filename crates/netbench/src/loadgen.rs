@@ -630,15 +630,6 @@ impl Start {
     }
 }
 
-/// This process's CPU time so far, every thread's user and system time.
-fn own_cpu() -> Duration {
-    let time = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
-    Duration::new(
-        u64::try_from(time.tv_sec).unwrap_or(0),
-        u32::try_from(time.tv_nsec).unwrap_or(0),
-    )
-}
-
 /// Runs `load` and reports what it measured.
 ///
 /// # Errors
@@ -680,7 +671,7 @@ pub fn run(load: &Load) -> Result<Report, NetError> {
             .name("loadgen".to_owned())
             .stack_size(256 * 1024)
             .spawn(move || match engine {
-                Engine::Threads => blocking(group, tally, &start),
+                Engine::Threads => Ok(blocking(group, tally, &start)),
                 Engine::Epoll => event_loop(group, tally, &start, io_timeout),
             });
         match handle {
@@ -692,7 +683,7 @@ pub fn run(load: &Load) -> Result<Report, NetError> {
     }
     let window = start.wait();
     std::thread::sleep(window.measured.saturating_duration_since(Instant::now()));
-    let cpu_from = own_cpu();
+    let cpu_from = crate::os::own_cpu();
     let mut total = Tally::new()?;
     total.exchanges = load.connections as u64;
     for handle in handles {
@@ -701,7 +692,7 @@ pub fn run(load: &Load) -> Result<Report, NetError> {
             .map_err(|_| NetError::Load("a driving thread panicked".to_owned()))??;
         total.add(tally);
     }
-    let cpu = own_cpu().saturating_sub(cpu_from);
+    let cpu = crate::os::own_cpu().saturating_sub(cpu_from);
     let seconds = match total.last {
         Some(last) if last > window.measured => (last - window.measured).as_secs_f64(),
         _ => 0.0,
@@ -738,7 +729,7 @@ pub fn run(load: &Load) -> Result<Report, NetError> {
 }
 
 /// The threads engine: this thread's one connection, blocking, request after request.
-fn blocking(group: Vec<Connection>, mut tally: Tally, start: &Start) -> Result<Tally, NetError> {
+fn blocking(group: Vec<Connection>, mut tally: Tally, start: &Start) -> Tally {
     let mut chunk = vec![0u8; CHUNK];
     let window = start.wait();
     for mut connection in group {
@@ -759,7 +750,7 @@ fn blocking(group: Vec<Connection>, mut tally: Tally, start: &Start) -> Result<T
             seq += 1;
         }
     }
-    Ok(tally)
+    tally
 }
 
 /// One connection of an epoll loop: where its exchange stands.

@@ -84,6 +84,16 @@ pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
     })
 }
 
+/// This process's CPU time so far, user and system over every thread (`CLOCK_PROCESS_CPUTIME_ID`,
+/// to the nanosecond).
+pub fn own_cpu() -> std::time::Duration {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    std::time::Duration::new(
+        u64::try_from(time.tv_sec).unwrap_or(0),
+        u32::try_from(time.tv_nsec).unwrap_or(0),
+    )
+}
+
 /// A process's CPU time so far, user and system over all its threads (`utime` + `stime` of
 /// `/proc/<pid>/stat`), where the OS says.
 ///
@@ -132,6 +142,8 @@ mod tests {
             spun = std::hint::black_box(spun.wrapping_add(1));
         }
         assert!(process_cpu(std::process::id()).expect("still there") > before);
+        // The process's own clock saw at least the ticks' worth, to within a tick.
+        assert!(own_cpu() >= before + std::time::Duration::from_millis(20));
         assert_eq!(process_cpu(u32::MAX), None);
     }
 
