@@ -72,6 +72,8 @@ fn network(c: &mut Criterion, workload: NetWorkload) {
                 duration: settings.duration,
                 max_requests: Some(iters.max(1)),
                 io_timeout: Duration::from_secs(30),
+                engine: rosetta_netbench::loadgen::Engine::Epoll,
+                threads: 1,
             };
             group.bench_function(BenchmarkId::new(instance.runner(), parameter), |b| {
                 b.iter_custom(|iters| {

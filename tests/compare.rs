@@ -477,6 +477,22 @@ fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_char
             "{figure}"
         );
         assert!(figure["relative_spread"].is_number() && figure["bimodal"].is_boolean());
+        // Who was busy: the server's CPU per request (whole clock ticks, so possibly 0 over a
+        // short run) and the generator's engine and busiest run.
+        for key in ["server_cpu_us_per_request", "generator_busy"] {
+            assert!(
+                figure[key].as_f64().is_some_and(|v| v >= 0.0),
+                "{key}: {figure}"
+            );
+        }
+        assert_eq!(
+            (
+                figure["generator_engine"].as_str(),
+                figure["generator_threads"].as_u64()
+            ),
+            (Some("epoll"), Some(1)),
+            "{figure}"
+        );
     }
     assert_eq!(json["problems"], serde_json::json!([]), "{json}");
     let report = std::fs::read_to_string(out.join("report.md")).expect("report.md");
@@ -485,6 +501,11 @@ fn the_network_part_measures_every_server_and_writes_its_figures_tables_and_char
         "{report}"
     );
     assert!(report.contains("at 1 KiB × 10 connections"), "{report}");
+    assert!(report.contains("| server CPU/req |"), "{report}");
+    assert!(
+        report.contains("generator: epoll, 1 thread; at most "),
+        "{report}"
+    );
     assert!(report.contains("toolkit ÷ native"), "{report}");
     assert!(
         report.contains("HTTP/1.1 keep-alive GET (a 1 KiB body) at 1 KiB × 10 connections"),

@@ -176,6 +176,10 @@ fn loadgen_against_the_floor_counts_every_byte_and_reports_as_json() {
     assert_eq!(report["requests"], 400);
     assert_eq!(report["bytes"], 400 * 1024);
     assert_eq!(report["errors"], 0);
+    assert_eq!(
+        (report["engine"].as_str(), report["threads"].as_u64()),
+        (Some("epoll"), Some(1))
+    );
     for key in [
         "requests_per_s",
         "mean_us",
@@ -198,4 +202,29 @@ fn loadgen_against_the_floor_counts_every_byte_and_reports_as_json() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("loopback address"));
+}
+
+#[test]
+fn loadgen_threads_with_the_threads_engine_is_refused_with_why() {
+    let output = rosetta()
+        .args(["loadgen", "--addr", "127.0.0.1:9", "--engine", "threads"])
+        .args(["--threads", "2"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--threads sets the epoll engine's event-loop threads"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+    for bad in ["0", "65"] {
+        let output = rosetta()
+            .args(["loadgen", "--addr", "127.0.0.1:9", "--threads", bad])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "--threads {bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("from 1 to 64"), "{stderr}");
+    }
 }

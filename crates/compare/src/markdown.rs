@@ -147,9 +147,12 @@ pub fn report(results: &Results, place: Place, written: &[String]) -> String {
         {
             let _ = writeln!(out, "![{chart}]({charts}{chart})\n");
         }
-        for (heading, rows) in &net {
+        for (heading, rows, generator) in &net {
             let _ = writeln!(out, "### {heading}\n");
             table(&mut out, rows);
+            if let Some(line) = generator {
+                let _ = writeln!(out, "{line}\n");
+            }
         }
         if let Some(repro) = &results.reproducibility
             && let Some(line) = tables::net_reproducibility_line(repro)

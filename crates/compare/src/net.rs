@@ -490,6 +490,24 @@ pub fn figure(
         peak_rss_kib: runs.peak_rss_kib,
         requests: runs.reports.iter().map(|report| report.requests).sum(),
         errors: runs.reports.iter().map(|report| report.errors).sum(),
+        server_cpu_us_per_request: crate::results::median_of(
+            counted
+                .iter()
+                .filter_map(|report| report.server_cpu_us_per_request())
+                .collect(),
+        ),
+        generator_engine: counted
+            .iter()
+            .find_map(|report| report.engine)
+            .map(|engine| engine.id().to_owned()),
+        generator_threads: counted
+            .iter()
+            .find(|report| report.threads > 0)
+            .map(|report| u32::try_from(report.threads).unwrap_or(u32::MAX)),
+        generator_busy: counted
+            .iter()
+            .filter_map(|report| report.busy())
+            .max_by(f64::total_cmp),
     })
 }
 
@@ -518,6 +536,10 @@ mod tests {
             peak_rss_kib: Some(4096),
             requests: 1000,
             errors: 0,
+            server_cpu_us_per_request: None,
+            generator_engine: None,
+            generator_threads: None,
+            generator_busy: None,
         }
     }
 
@@ -918,7 +940,7 @@ mod tests {
         let results = full_run();
         assert!(crate::sweep::is_sweep(&results));
         let sections = crate::sweep::sections(&results);
-        let headings: Vec<&str> = sections.iter().map(|(h, _)| h.as_str()).collect();
+        let headings: Vec<&str> = sections.iter().map(|(h, _, _)| h.as_str()).collect();
         let echo = NetWorkload::Echo.title();
         let http = NetWorkload::Http.title();
         let compact = "requests/s and × best Rust against connections";
@@ -943,7 +965,7 @@ mod tests {
         let table = |heading: &str| {
             &sections
                 .iter()
-                .find(|(h, _)| h == heading)
+                .find(|(h, _, _)| h == heading)
                 .expect("a section")
                 .1
         };
@@ -1061,8 +1083,8 @@ mod tests {
         let sections = crate::sweep::sections(&results);
         let text: String = sections
             .iter()
-            .filter(|(heading, _)| heading.contains("against"))
-            .map(|(heading, rows)| {
+            .filter(|(heading, _, _)| heading.contains("against"))
+            .map(|(heading, rows, _)| {
                 format!("### {heading}\n\n{}", crate::markdown::table_text(rows))
             })
             .collect();

@@ -97,6 +97,21 @@ pub struct NetFigure {
     pub requests: u64,
     /// Connections that failed, over every run.
     pub errors: u64,
+    /// The server's CPU time per request, µs: the median over the runs of its CPU time over the
+    /// generator's process divided by every exchange in it (the OS counts in 10 ms ticks, so a
+    /// short window's figure is coarse). None in results from before it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cpu_us_per_request: Option<f64>,
+    /// The generator's engine (`epoll`, `threads`), where the reports said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_engine: Option<String>,
+    /// The threads that drove the generator's connections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_threads: Option<u32>,
+    /// The generator's busiest run: its CPU time over the window divided by the window (`0.41`,
+    /// 41 % of one core).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_busy: Option<f64>,
 }
 
 impl NetFigure {
@@ -623,6 +638,19 @@ impl Reproducibility {
     pub fn agreeing(&self) -> usize {
         self.ratios.iter().filter(|ratio| ratio.agrees).count()
     }
+}
+
+/// The median of `values` (the upper one of an even count), none of none.
+///
+/// ```
+/// use rosetta_compare::results::median_of;
+///
+/// assert_eq!(median_of(vec![3.0, 1.0, 2.0]), Some(2.0));
+/// assert_eq!(median_of(Vec::new()), None);
+/// ```
+pub fn median_of(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_unstable_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
 }
 
 /// Whether every value is present and within `tolerance` (a fraction) of the median of them all.

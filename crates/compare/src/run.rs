@@ -542,12 +542,16 @@ pub fn terminal(results: &Results) -> String {
         out.push_str(&rows.to_terminal());
         out.push('\n');
     }
-    for (heading, rows) in crate::sweep::sections(results) {
+    for (heading, rows, generator) in crate::sweep::sections(results) {
         out.push('\n');
         out.push_str(&heading);
         out.push('\n');
         out.push_str(&rows.to_terminal());
         out.push('\n');
+        if let Some(line) = generator {
+            out.push_str(&line);
+            out.push('\n');
+        }
     }
     if let Some(line) = tables::bimodal_note(results) {
         out.push('\n');

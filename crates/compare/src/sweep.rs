@@ -71,7 +71,7 @@ pub fn by_connections(results: &Results, workload: NetWorkload, size: u64) -> Ro
 /// the compact table of each size ([`by_connections`]), then what [`tables::net_sections`] shows of
 /// the default run's points and the worker sweep (the full per-point tables, the targets, the
 /// requests/s against worker threads). Any other run's: [`tables::net_sections`] as it is.
-pub fn sections(results: &Results) -> Vec<(String, Rows)> {
+pub fn sections(results: &Results) -> Vec<(String, Rows, Option<String>)> {
     if !is_sweep(results) {
         return tables::net_sections(results);
     }
@@ -92,6 +92,7 @@ pub fn sections(results: &Results) -> Vec<(String, Rows)> {
                     workload.title()
                 ),
                 by_connections(results, workload, size),
+                None,
             ));
         }
         let mut shown = results.clone();

@@ -365,7 +365,8 @@ fn net_runners(results: &Results, workload: NetWorkload) -> Vec<String> {
 }
 
 /// One network point (`size` × `connections`): a row per server on each runner, with requests/s,
-/// *× best Rust*, the latency distribution, the server's peak RSS and the spread of the runs. A
+/// *× best Rust*, the latency distribution, the server's CPU time per request, its peak RSS and the
+/// spread of the runs. A
 /// runtime without a native server shows `-` in that row; a Python loop not installed says so.
 pub fn net_point(results: &Results, workload: NetWorkload, size: u64, connections: u32) -> Rows {
     let header = [
@@ -377,6 +378,7 @@ pub fn net_point(results: &Results, workload: NetWorkload, size: u64, connection
         "p50",
         "p99",
         "p99.9",
+        "server CPU/req",
         "peak RSS",
         "spread",
     ]
@@ -435,6 +437,7 @@ pub fn net_point(results: &Results, workload: NetWorkload, size: u64, connection
                 us(figure.p50_us),
                 us(figure.p99_us),
                 us(figure.p999_us),
+                figure.server_cpu_us_per_request.map_or("-".to_owned(), us),
                 mib(figure.peak_rss_kib),
                 net_spread(figure),
             ]);
@@ -599,9 +602,38 @@ pub fn net_disagreeing(repro: &Reproducibility) -> Rows {
     Rows { header, rows }
 }
 
+/// The line under a network point's table that says how busy the generator was: its engine and
+/// its busiest run over every server at the point, so that a reader sees it had headroom (`None`
+/// in results from before the generator's CPU time was read).
+pub fn net_generator_line(
+    results: &Results,
+    workload: NetWorkload,
+    size: u64,
+    connections: u32,
+) -> Option<String> {
+    let busiest = results
+        .net
+        .iter()
+        .filter(|f| f.at(workload, size, connections))
+        .filter_map(|f| f.generator_busy.map(|busy| (busy, f)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    let (busy, figure) = busiest;
+    let engine = figure.generator_engine.as_deref().unwrap_or("threads");
+    let threads = figure.generator_threads.map_or(String::new(), |n| {
+        format!(", {n} thread{}", if n == 1 { "" } else { "s" })
+    });
+    Some(format!(
+        "generator: {engine}{threads}; at most {} % of a core busy (against {} {})",
+        units::percent(busy * 100.0),
+        runner_label(results, &figure.runner),
+        figure.server
+    ))
+}
+
 /// Every network table of `results`, each under its heading, in report order: per workload each
-/// point, the targets' ratios, and the worker sweep.
-pub fn net_sections(results: &Results) -> Vec<(String, Rows)> {
+/// point (with the line on the generator under it, where there is one), the targets' ratios, and
+/// the worker sweep.
+pub fn net_sections(results: &Results) -> Vec<(String, Rows, Option<String>)> {
     let mut sections = Vec::new();
     for workload in NetWorkload::ALL {
         for (size, connections) in results.net_points(workload) {
@@ -614,19 +646,89 @@ pub fn net_sections(results: &Results) -> Vec<(String, Rows)> {
                     if connections == 1 { "" } else { "s" }
                 ),
                 net_point(results, workload, size, connections),
+                net_generator_line(results, workload, size, connections),
             ));
         }
         let ratios = net_ratios(results, workload);
         if !ratios.rows.is_empty() {
-            sections.push((format!("{}: the targets", workload.id()), ratios));
+            sections.push((format!("{}: the targets", workload.id()), ratios, None));
         }
         let workers = net_workers(results, workload);
         if !workers.rows.is_empty() {
             sections.push((
                 format!("{}: requests/s against worker threads", workload.id()),
                 workers,
+                None,
             ));
         }
     }
     sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::recorded;
+
+    /// A network figure as results.json holds it; `extra` adds the fields read since the first
+    /// version (none: a figure from before them).
+    fn figure(server: &str, runner: &str, extra: &str) -> NetFigure {
+        let json = format!(
+            r#"{{"workload":"echo","server":"{server}","runner":"{runner}","size":1024,
+            "connections":10,"requests_per_s":50000.0,"runs_per_s":[50000.0],
+            "relative_spread":0.02,"bimodal":false,"mean_us":200.0,"p50_us":190.0,"p99_us":400.0,
+            "p999_us":800.0,"peak_rss_kib":4096,"requests":4000,"errors":0{extra}}}"#
+        );
+        serde_json::from_str(&json).expect("a figure loads")
+    }
+
+    #[test]
+    fn a_point_shows_the_server_cpu_per_request_and_a_line_on_the_busiest_generator_run() {
+        let mut results = recorded();
+        let runtime = results.runtimes[0].id.clone();
+        let cpu =
+            r#","server_cpu_us_per_request":12.5,"generator_engine":"epoll","generator_threads":1"#;
+        results.net = vec![
+            figure(
+                "streams",
+                &runtime,
+                &format!(r#"{cpu},"generator_busy":0.2"#),
+            ),
+            figure(
+                "native",
+                &runtime,
+                &format!(r#"{cpu},"generator_busy":0.41"#),
+            ),
+            // From before the CPU was read: its cells say so with a dash.
+            figure("floor", "floor", ""),
+        ];
+        let rows = net_point(&results, NetWorkload::Echo, 1024, 10);
+        let column = rows
+            .header
+            .iter()
+            .position(|h| h == "server CPU/req")
+            .expect("the column");
+        let cells: Vec<&str> = rows.rows.iter().map(|row| row[column].as_str()).collect();
+        assert_eq!(
+            cells,
+            [units::time(12_500.0), units::time(12_500.0), "-".to_owned()]
+        );
+        let line = net_generator_line(&results, NetWorkload::Echo, 1024, 10).expect("a line");
+        assert_eq!(
+            line,
+            format!(
+                "generator: epoll, 1 thread; at most 41 % of a core busy (against {} native)",
+                runner_label(&results, &runtime)
+            )
+        );
+        let sections = net_sections(&results);
+        assert_eq!(sections[0].2.as_deref(), Some(line.as_str()));
+        // Only figures from before: no line.
+        results.net.truncate(0);
+        results.net.push(figure("floor", "floor", ""));
+        assert_eq!(
+            net_generator_line(&results, NetWorkload::Echo, 1024, 10),
+            None
+        );
+    }
 }

@@ -8,12 +8,14 @@
 //!   `rosetta netserve --workload W --server S [--runtime R] [--workers N]` ([`serve`]); Python ones
 //!   are scripts under `python/netbench/` run on the venv's interpreter with `--loop L`.
 //! - [`process`]: a server started under the contract, its address, its peak RSS (`VmHWM`), its stop.
-//! - [`loadgen`]: the load generator (`rosetta loadgen`), a thread per connection, closed loop: each
-//!   connection sends a request, waits for the whole answer, verifies every byte, sends the next;
-//!   warm-up, then a bounded window; requests/s and the latency distribution (HdrHistogram).
+//! - [`loadgen`]: the load generator (`rosetta loadgen`), closed loop: each connection sends a
+//!   request, waits for the whole answer, verifies every byte, sends the next; driven by a few epoll
+//!   loops (the default) or a thread per connection (the cross-check); warm-up, then a bounded
+//!   window; requests/s, the latency distribution (HdrHistogram) and the generator's CPU time.
 //! - [`measure`]: a point (message size × connections) on a list of server instances, in rotated
-//!   rounds, each round a fresh generator process against servers started once per point.
-//! - [`os`]: the descriptor limit and CPU pinning, through rustix.
+//!   rounds, each round a fresh generator process against servers started once per point; the
+//!   server's CPU time read around each run.
+//! - [`os`]: the descriptor limit, CPU pinning and a process's CPU time, through rustix or `/proc`.
 //!
 //! # Examples
 //!

@@ -1,21 +1,33 @@
-//! The load generator (`rosetta loadgen`): closed-loop connections on threads of their own, each
-//! sending a request, waiting for the whole answer, verifying every byte, sending the next.
+//! The load generator (`rosetta loadgen`): closed-loop connections, each sending a request, waiting
+//! for the whole answer, verifying every byte, sending the next; driven by a few event-loop threads
+//! (`--engine epoll`, the default) or by a thread per connection (`--engine threads`, the
+//! cross-check).
 //!
 //! The connections are opened one after another, each finishing one exchange before the next is
 //! opened: the server has accepted every connection before the load starts, and the listen backlog
 //! (128 on most servers) never overflows into the kernel's SYN retries of 1, 3 and 7 s. Then all
-//! threads start together; for the warm-up nothing is recorded, then every request's latency goes
-//! into an HdrHistogram (1 µs to 60 s, three significant digits) until the window ends or the count
-//! is reached. A connection that fails (an I/O error, a byte that differs, a bad HTTP answer) counts
-//! one error and stops; the others go on. A thread per connection is the simplest generator that
-//! never lets one slow connection hold up another; at 1 000 connections its cost is a context switch
-//! per request, which the floor server's figures bound (methodology).
+//! connections start together; for the warm-up nothing is recorded, then every request's latency
+//! goes into an HdrHistogram (1 µs to 60 s, three significant digits) until the window ends or the
+//! count is reached. A connection that fails (an I/O error, a byte that differs, a bad HTTP answer,
+//! no progress for the I/O timeout) counts one error and stops; the others go on.
+//!
+//! The epoll engine runs `--threads` threads (one by default), the connections split over them
+//! round-robin; each thread is one level-triggered epoll loop (rustix) over non-blocking sockets,
+//! with a small state machine per connection: writing the request, then reading the answer. One
+//! thread drives a thousand connections for the cost of the system calls alone, where a thread per
+//! connection pays a context switch per request. Both engines share the connects, the requests, the
+//! verification (the echo's sequence stamp and every byte; HTTP's status, `Content-Length`, body
+//! length and nothing after it), the window and the report.
+//!
+//! The report carries the generator's own CPU time over the recorded window (user and system, all
+//! threads: `CLOCK_PROCESS_CPUTIME_ID`, read when the window starts and once every connection has
+//! stopped), so a table shows how busy the generator was beside the server it loaded.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, OnceLock};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
@@ -39,6 +51,27 @@ pub enum Mode {
     },
 }
 
+/// How the generator drives its connections (`--engine`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Engine {
+    /// A few threads, each one epoll loop over non-blocking sockets (`--threads`).
+    #[default]
+    Epoll,
+    /// A thread per connection doing blocking writes and reads: the cross-check.
+    Threads,
+}
+
+impl Engine {
+    /// The engine as `--engine` names it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Engine::Epoll => "epoll",
+            Engine::Threads => "threads",
+        }
+    }
+}
+
 /// One run of the generator.
 #[derive(Debug, Clone)]
 pub struct Load {
@@ -54,11 +87,20 @@ pub struct Load {
     pub duration: Duration,
     /// Stop after this many recorded requests in all, if sooner.
     pub max_requests: Option<u64>,
-    /// How long one read or write may wait before the connection counts as failed.
+    /// How long a connection may make no progress (no byte written or read) before it counts as
+    /// failed.
     pub io_timeout: Duration,
+    /// The engine.
+    pub engine: Engine,
+    /// The epoll engine's event-loop threads (at most one per connection); the threads engine
+    /// ignores it.
+    pub threads: usize,
 }
 
 /// What one run of the generator found. Latencies in microseconds.
+///
+/// The fields added after the first version have serde defaults, so reports written before them
+/// still load.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// Connections that took part.
@@ -85,6 +127,48 @@ pub struct Report {
     pub p999_us: f64,
     /// The slowest request.
     pub max_us: f64,
+    /// The engine that ran; none in reports from before there were two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<Engine>,
+    /// The threads that drove the connections: the epoll engine's event loops, or one per
+    /// connection.
+    #[serde(default)]
+    pub threads: usize,
+    /// Every exchange answered and verified, the connects' first ones and the warm-up's included:
+    /// what the server did while the generator ran.
+    #[serde(default)]
+    pub exchanges: u64,
+    /// The generator's own CPU time (user and system, every thread) over the recorded window, in
+    /// seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_s: Option<f64>,
+    /// The server's CPU time (user and system) over the whole generator process, in seconds, as
+    /// [`crate::measure`] reads it from `/proc/<pid>/stat` in clock ticks; the generator itself
+    /// leaves it empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_cpu_s: Option<f64>,
+}
+
+impl Report {
+    /// The share of one core the generator kept busy over the window (`0.41` for 41 %).
+    pub fn busy(&self) -> Option<f64> {
+        self.cpu_s
+            .filter(|_| self.seconds > 0.0)
+            .map(|cpu| cpu / self.seconds)
+    }
+
+    /// The server's CPU time per exchange in microseconds: its CPU over the generator process
+    /// divided by every exchange in it (so the warm-up's share of both cancels).
+    pub fn server_cpu_us_per_request(&self) -> Option<f64> {
+        let exchanges = if self.exchanges > 0 {
+            self.exchanges
+        } else {
+            self.requests
+        };
+        self.server_cpu_s
+            .filter(|_| exchanges > 0)
+            .map(|cpu| cpu * 1e6 / exchanges as f64)
+    }
 }
 
 /// The largest message `--size` takes: 16 MiB.
@@ -93,6 +177,8 @@ pub const MAX_SIZE: usize = 16 << 20;
 pub const MAX_CONNECTIONS: usize = 10_000;
 /// The longest window or warm-up, in milliseconds: ten minutes.
 pub const MAX_MS: u64 = 600_000;
+/// The most event-loop threads `--threads` takes.
+pub const MAX_THREADS: usize = 64;
 
 /// The protocol of `rosetta loadgen --mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -127,6 +213,13 @@ pub struct LoadgenArgs {
     /// Stop after this many recorded requests, from 1 to 10^12, if sooner than the window.
     #[arg(long, value_parser = |t: &str| parse_in(t, 1, 1_000_000_000_000), allow_hyphen_values = true)]
     pub requests: Option<u64>,
+    /// How the connections are driven: a few epoll loops, or a thread per connection.
+    #[arg(long, value_enum, default_value = "epoll")]
+    pub engine: Engine,
+    /// The epoll engine's event-loop threads, from 1 to 64 (default 1); the connections are split
+    /// over them round-robin.
+    #[arg(long, value_parser = |t: &str| parse_in(t, 1, MAX_THREADS as u64), allow_hyphen_values = true)]
+    pub threads: Option<u64>,
     /// Pin the generator to these CPUs, e.g. 1 or 0,1.
     #[arg(long, value_name = "CPUS", value_parser = |t: &str| crate::os::parse_cpus(t).map(Cpus))]
     pub cpus: Option<Cpus>,
@@ -154,9 +247,21 @@ fn parse_in(text: &str, min: u64, max: u64) -> Result<u64, String> {
 
 impl LoadgenArgs {
     /// The run these arguments describe.
-    pub fn load(&self) -> Load {
+    ///
+    /// # Errors
+    ///
+    /// A message naming why, when `--threads` is given with `--engine threads` (a thread per
+    /// connection has no event-loop threads to count).
+    pub fn load(&self) -> Result<Load, String> {
+        if self.engine == Engine::Threads && self.threads.is_some() {
+            return Err(
+                "--threads sets the epoll engine's event-loop threads; --engine threads \
+                 runs one thread per connection and takes no --threads"
+                    .to_owned(),
+            );
+        }
         let size = usize::try_from(self.size).unwrap_or(MAX_SIZE);
-        Load {
+        Ok(Load {
             addr: self.addr,
             mode: match self.mode {
                 ModeArg::Echo => Mode::Echo { size },
@@ -167,12 +272,23 @@ impl LoadgenArgs {
             duration: Duration::from_millis(self.duration_ms),
             max_requests: self.requests,
             io_timeout: Duration::from_secs(10),
-        }
+            engine: self.engine,
+            threads: self
+                .threads
+                .map_or(1, |t| usize::try_from(t).unwrap_or(MAX_THREADS)),
+        })
     }
 }
 
 /// `rosetta loadgen`: runs the load, prints its [`Report`] as JSON on stdout.
 pub fn main(args: &LoadgenArgs) -> ExitCode {
+    let load = match args.load() {
+        Ok(load) => load,
+        Err(why) => {
+            eprintln!("rosetta loadgen: {why}");
+            return ExitCode::from(2);
+        }
+    };
     if let Some(Cpus(cpus)) = &args.cpus
         && let Err(error) = crate::os::pin(cpus)
     {
@@ -180,7 +296,7 @@ pub fn main(args: &LoadgenArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     crate::os::raise_nofile(crate::serve::NOFILE);
-    match run(&args.load())
+    match run(&load)
         .map_err(|e| e.to_string())
         .and_then(|report| serde_json::to_string(&report).map_err(|e| e.to_string()))
     {
@@ -195,12 +311,30 @@ pub fn main(args: &LoadgenArgs) -> ExitCode {
     }
 }
 
-/// One connection's state: its stream and what it sends.
+/// The bytes one read may take: an HTTP answer's head and body arrive in chunks of up to this.
+const CHUNK: usize = 64 * 1024;
+
+/// One connection: its stream, what it sends, and what has come back of the answer so far. Both
+/// engines drive it through the same steps: [`Connection::prepare`], write [`Connection::request`],
+/// read at most [`Connection::room`] bytes at a time into [`Connection::take`] until
+/// [`Connection::answered`] says the answer is whole and right.
 struct Connection {
     stream: TcpStream,
     request: Vec<u8>,
     back: Vec<u8>,
     mode: Mode,
+    seq: u64,
+}
+
+/// Where an HTTP answer stands.
+enum Answer {
+    /// Not whole yet; whether its head is.
+    Partial {
+        /// The head has been read (so the body is under way).
+        head: bool,
+    },
+    /// Whole and right: its body's length.
+    Whole(u64),
 }
 
 impl Connection {
@@ -211,9 +345,8 @@ impl Connection {
         let stream = loop {
             match TcpStream::connect_timeout(&load.addr, load.io_timeout) {
                 Ok(stream) => break stream,
-                Err(error) if tries < 50 => {
+                Err(_) if tries < 50 => {
                     tries += 1;
-                    let _ = error;
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 Err(error) => return Err(format!("connection {index} cannot connect: {error}")),
@@ -238,39 +371,102 @@ impl Connection {
             back: Vec::with_capacity(request.len().max(4096)),
             request,
             mode: load.mode,
+            seq: 0,
         })
     }
 
-    /// One request and its verified answer: the payload bytes it carried.
-    fn exchange(&mut self, seq: u64) -> Result<u64, String> {
+    /// Makes the request of message `seq` ready and forgets the last answer.
+    fn prepare(&mut self, seq: u64) {
+        self.seq = seq;
+        self.back.clear();
+        if let Mode::Echo { size } = self.mode {
+            // The sequence number in the first bytes: an answer to an earlier message differs.
+            let stamp = seq.to_le_bytes();
+            let n = stamp.len().min(size);
+            self.request[..n].copy_from_slice(&stamp[..n]);
+        }
+    }
+
+    /// How many bytes the next read may take: the rest of the echo (a byte more would belong to
+    /// the next one), or a chunk of the HTTP answer (a byte more than the answer is an error).
+    fn room(&self) -> usize {
+        match self.mode {
+            Mode::Echo { size } => size - self.back.len(),
+            Mode::Http { .. } => CHUNK,
+        }
+    }
+
+    /// Keeps bytes that were read.
+    fn take(&mut self, bytes: &[u8]) {
+        self.back.extend_from_slice(bytes);
+    }
+
+    /// The payload bytes of the answer if it is whole and right, none while it is not whole.
+    fn answered(&self) -> Result<Option<u64>, String> {
         match self.mode {
             Mode::Echo { size } => {
-                // The sequence number in the first bytes: an answer to an earlier message differs.
-                let stamp = seq.to_le_bytes();
-                let n = stamp.len().min(size);
-                self.request[..n].copy_from_slice(&stamp[..n]);
-                self.stream
-                    .write_all(&self.request)
-                    .map_err(|e| format!("write: {e}"))?;
-                self.back.resize(size, 0);
-                self.stream
-                    .read_exact(&mut self.back)
-                    .map_err(|e| format!("read of the echo: {e}"))?;
-                if let Some(at) = self
+                if self.back.len() < size {
+                    return Ok(None);
+                }
+                match self
                     .back
                     .iter()
                     .zip(&self.request)
                     .position(|(a, b)| a != b)
                 {
-                    return Err(format!("byte {at} of message {seq} came back different"));
+                    Some(at) => Err(format!(
+                        "byte {at} of message {} came back different",
+                        self.seq
+                    )),
+                    None => Ok(Some(size as u64)),
                 }
-                Ok(size as u64)
             }
-            Mode::Http { body } => {
-                self.stream
-                    .write_all(&self.request)
-                    .map_err(|e| format!("write: {e}"))?;
-                read_response(&mut self.stream, &mut self.back, body)
+            Mode::Http { body } => match http_answer(&self.back, body)? {
+                Answer::Partial { .. } => Ok(None),
+                Answer::Whole(length) => Ok(Some(length)),
+            },
+        }
+    }
+
+    /// What a read failure is called, its cause after the colon.
+    fn read_failed(&self, why: &dyn std::fmt::Display) -> String {
+        match self.mode {
+            Mode::Echo { .. } => format!("read of the echo: {why}"),
+            Mode::Http { .. } => format!("read of the response: {why}"),
+        }
+    }
+
+    /// What the server's close before a whole answer is called.
+    fn closed(&self) -> String {
+        match self.mode {
+            Mode::Echo { .. } => self.read_failed(&"the server closed the connection"),
+            Mode::Http { body } => match http_answer(&self.back, body) {
+                Ok(Answer::Partial { head: true }) => {
+                    "the server closed the connection mid-body".to_owned()
+                }
+                _ => "the server closed the connection before a response".to_owned(),
+            },
+        }
+    }
+
+    /// One request and its verified answer, blocking: the payload bytes it carried.
+    fn exchange(&mut self, seq: u64, chunk: &mut [u8]) -> Result<u64, String> {
+        self.prepare(seq);
+        self.stream
+            .write_all(&self.request)
+            .map_err(|e| format!("write: {e}"))?;
+        loop {
+            let room = self.room().min(chunk.len());
+            let n = self
+                .stream
+                .read(&mut chunk[..room])
+                .map_err(|e| self.read_failed(&e))?;
+            if n == 0 {
+                return Err(self.closed());
+            }
+            self.take(&chunk[..n]);
+            if let Some(bytes) = self.answered()? {
+                return Ok(bytes);
             }
         }
     }
@@ -289,27 +485,21 @@ fn pattern(size: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// Reads one HTTP/1.1 response: the head up to its blank line, then `Content-Length` bytes; checks
-/// the status is 200 and the body `body` bytes long.
-fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>, body: usize) -> Result<u64, String> {
-    buf.clear();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(at) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
+/// Where the HTTP/1.1 answer read so far into `buf` stands: the head up to its blank line, then
+/// `Content-Length` bytes; the status must be 200, the body `body` bytes long, and nothing may
+/// follow the answer (the generator asked for one).
+fn http_answer(buf: &[u8], body: usize) -> Result<Answer, String> {
+    let Some(head_end) = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|at| at + 4)
+    else {
         if buf.len() > 64 * 1024 {
             return Err("a response head longer than 64 KiB".to_owned());
         }
-        let n = stream
-            .read(&mut chunk)
-            .map_err(|e| format!("read of the response: {e}"))?;
-        if n == 0 {
-            return Err("the server closed the connection before a response".to_owned());
-        }
-        buf.extend_from_slice(&chunk[..n]);
+        return Ok(Answer::Partial { head: false });
     };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let head = String::from_utf8_lossy(&buf[..head_end]);
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap_or_default();
     if !status.starts_with("HTTP/1.1 200") {
@@ -323,31 +513,121 @@ fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>, body: usize) -> Resu
     if length != body {
         return Err(format!("a body of {length} bytes, not {body}"));
     }
-    while buf.len() < head_end + length {
-        let n = stream
-            .read(&mut chunk)
-            .map_err(|e| format!("read of the body: {e}"))?;
-        if n == 0 {
-            return Err("the server closed the connection mid-body".to_owned());
-        }
-        buf.extend_from_slice(&chunk[..n]);
+    match buf.len().cmp(&(head_end + length)) {
+        std::cmp::Ordering::Less => Ok(Answer::Partial { head: true }),
+        std::cmp::Ordering::Equal => Ok(Answer::Whole(length as u64)),
+        std::cmp::Ordering::Greater => Err("bytes after the response, unasked for".to_owned()),
     }
-    if buf.len() > head_end + length {
-        return Err("bytes after the response, unasked for".to_owned());
-    }
-    Ok(length as u64)
 }
 
-/// What one connection's thread found.
+/// The recorded window, as every driving thread sees it: when recording starts, when no request
+/// starts any more, and the count of recorded requests claimed so far.
+#[derive(Clone)]
+struct Window {
+    measured: Instant,
+    end: Instant,
+    max: Option<u64>,
+    recorded: Arc<AtomicU64>,
+}
+
+impl Window {
+    /// Whether a request starting `now` is to be sent, and if so whether it counts: none when the
+    /// window is over or the count is reached (the request's slot is claimed here).
+    fn claim(&self, now: Instant) -> Option<bool> {
+        if now >= self.end {
+            return None;
+        }
+        let counts = now >= self.measured;
+        if counts
+            && self
+                .max
+                .is_some_and(|max| self.recorded.fetch_add(1, Ordering::Relaxed) >= max)
+        {
+            return None;
+        }
+        Some(counts)
+    }
+
+    /// Frees the slot a failed request claimed, for the connections still going.
+    fn release(&self, counts: bool) {
+        if counts && self.max.is_some() {
+            self.recorded.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// What one driving thread found.
 struct Tally {
     histogram: Histogram<u64>,
     bytes: u64,
+    exchanges: u64,
     last: Option<Instant>,
-    error: Option<String>,
+    errors: u64,
+    first_error: Option<String>,
 }
 
-fn histogram() -> Result<Histogram<u64>, NetError> {
-    Histogram::new_with_bounds(1, 60_000_000, 3).map_err(|e| NetError::Load(e.to_string()))
+impl Tally {
+    fn new() -> Result<Tally, NetError> {
+        Ok(Tally {
+            histogram: Histogram::new_with_bounds(1, 60_000_000, 3)
+                .map_err(|e| NetError::Load(e.to_string()))?,
+            bytes: 0,
+            exchanges: 0,
+            last: None,
+            errors: 0,
+            first_error: None,
+        })
+    }
+
+    /// An exchange sent at `sent`, verified at `done`, of `bytes` payload bytes.
+    fn answered(&mut self, sent: Instant, done: Instant, bytes: u64, counts: bool) {
+        self.exchanges += 1;
+        if counts {
+            let us = (done - sent).as_micros().max(1);
+            let _ = self.histogram.record(u64::try_from(us).unwrap_or(u64::MAX));
+            self.bytes += bytes;
+            self.last = Some(done);
+        }
+    }
+
+    /// A connection failed.
+    fn failed(&mut self, why: String) {
+        self.errors += 1;
+        self.first_error.get_or_insert(why);
+    }
+
+    fn add(&mut self, other: Tally) {
+        let _ = self.histogram.add(&other.histogram);
+        self.bytes += other.bytes;
+        self.exchanges += other.exchanges;
+        self.last = self.last.max(other.last);
+        self.errors += other.errors;
+        if self.first_error.is_none() {
+            self.first_error = other.first_error;
+        }
+    }
+}
+
+/// The start every driving thread waits for, then the window they share.
+struct Start {
+    barrier: Barrier,
+    began: OnceLock<Instant>,
+    load: Load,
+    recorded: Arc<AtomicU64>,
+}
+
+impl Start {
+    /// Waits for every thread, and returns the window of the load that starts now.
+    fn wait(&self) -> Window {
+        self.barrier.wait();
+        let began = *self.began.get_or_init(Instant::now);
+        Window {
+            measured: began + self.load.warmup,
+            end: began + self.load.warmup + self.load.duration,
+            max: self.load.max_requests,
+            recorded: Arc::clone(&self.recorded),
+        }
+    }
 }
 
 /// Runs `load` and reports what it measured.
@@ -355,120 +635,406 @@ fn histogram() -> Result<Histogram<u64>, NetError> {
 /// # Errors
 ///
 /// [`NetError::Load`] when a connection cannot be opened and finish its first exchange, or a
-/// thread cannot start.
+/// thread or an epoll instance cannot start.
 pub fn run(load: &Load) -> Result<Report, NetError> {
     let mut connections = Vec::with_capacity(load.connections);
+    let mut chunk = vec![0u8; CHUNK];
     for index in 0..load.connections {
         let mut connection = Connection::open(load, index).map_err(NetError::Load)?;
         connection
-            .exchange(0)
+            .exchange(0, &mut chunk)
             .map_err(|why| NetError::Load(format!("connection {index}: first exchange: {why}")))?;
         connections.push(connection);
     }
-    let start = Arc::new(Barrier::new(load.connections + 1));
-    let recorded = Arc::new(AtomicU64::new(0));
-    let (warmup, duration, max) = (load.warmup, load.duration, load.max_requests);
-    let mut threads = Vec::with_capacity(load.connections);
-    let begin = Arc::new(std::sync::OnceLock::<Instant>::new());
-    for mut connection in connections {
-        let (start, recorded, begin) = (
-            Arc::clone(&start),
-            Arc::clone(&recorded),
-            Arc::clone(&begin),
-        );
-        let mut tally = Tally {
-            histogram: histogram()?,
-            bytes: 0,
-            last: None,
-            error: None,
-        };
-        let thread = std::thread::Builder::new()
+    // Round-robin: connection i goes to group i mod the threads.
+    let threads = match load.engine {
+        Engine::Epoll => load.threads.clamp(1, load.connections.max(1)),
+        Engine::Threads => load.connections,
+    };
+    let mut groups: Vec<Vec<Connection>> = (0..threads).map(|_| Vec::new()).collect();
+    for (index, connection) in connections.into_iter().enumerate() {
+        groups[index % threads].push(connection);
+    }
+    let start = Arc::new(Start {
+        barrier: Barrier::new(threads + 1),
+        began: OnceLock::new(),
+        load: load.clone(),
+        recorded: Arc::new(AtomicU64::new(0)),
+    });
+    let mut handles = Vec::with_capacity(threads);
+    for group in groups {
+        let start = Arc::clone(&start);
+        let engine = load.engine;
+        let io_timeout = load.io_timeout;
+        let tally = Tally::new()?;
+        let handle = std::thread::Builder::new()
             .name("loadgen".to_owned())
             .stack_size(256 * 1024)
-            .spawn(move || {
-                start.wait();
-                let began = *begin.get_or_init(Instant::now);
-                let (measured, end) = (began + warmup, began + warmup + duration);
-                let mut seq = 1;
-                loop {
-                    let sent = Instant::now();
-                    if sent >= end {
-                        break;
-                    }
-                    let counts = sent >= measured;
-                    if counts
-                        && max.is_some_and(|max| recorded.fetch_add(1, Ordering::Relaxed) >= max)
-                    {
-                        break;
-                    }
-                    match connection.exchange(seq) {
-                        Ok(bytes) => {
-                            let done = Instant::now();
-                            if counts {
-                                let us = (done - sent).as_micros().max(1);
-                                let _ = tally
-                                    .histogram
-                                    .record(u64::try_from(us).unwrap_or(u64::MAX));
-                                tally.bytes += bytes;
-                                tally.last = Some(done);
-                            }
-                        }
-                        Err(why) => {
-                            // The slot it claimed is free again for the connections still going.
-                            if counts && max.is_some() {
-                                recorded.fetch_sub(1, Ordering::Relaxed);
-                            }
-                            tally.error = Some(why);
-                            break;
-                        }
-                    }
-                    seq += 1;
-                }
-                tally
-            })
-            .map_err(|e| NetError::Load(format!("cannot start a connection's thread: {e}")))?;
-        threads.push(thread);
-    }
-    start.wait();
-    let mut total = histogram()?;
-    let (mut bytes, mut errors, mut first_error, mut last) = (0, 0, None, None::<Instant>);
-    for thread in threads {
-        let tally = thread
-            .join()
-            .map_err(|_| NetError::Load("a connection's thread panicked".to_owned()))?;
-        let _ = total.add(&tally.histogram);
-        bytes += tally.bytes;
-        if let Some(error) = tally.error {
-            errors += 1;
-            first_error.get_or_insert(error);
+            .spawn(move || match engine {
+                Engine::Threads => Ok(blocking(group, tally, &start)),
+                Engine::Epoll => event_loop(group, tally, &start, io_timeout),
+            });
+        match handle {
+            Ok(handle) => handles.push(handle),
+            // The threads already started wait at the barrier for ever otherwise: the process
+            // ends with this error.
+            Err(e) => return Err(NetError::Load(format!("cannot start a thread: {e}"))),
         }
-        last = last.max(tally.last);
     }
-    let measured_from = begin.get().map(|began| *began + warmup);
-    let seconds = match (measured_from, last) {
-        (Some(from), Some(last)) if last > from => (last - from).as_secs_f64(),
+    let window = start.wait();
+    std::thread::sleep(window.measured.saturating_duration_since(Instant::now()));
+    let cpu_from = crate::os::own_cpu();
+    let mut total = Tally::new()?;
+    total.exchanges = load.connections as u64;
+    for handle in handles {
+        let tally = handle
+            .join()
+            .map_err(|_| NetError::Load("a driving thread panicked".to_owned()))??;
+        total.add(tally);
+    }
+    let cpu = crate::os::own_cpu().saturating_sub(cpu_from);
+    let seconds = match total.last {
+        Some(last) if last > window.measured => (last - window.measured).as_secs_f64(),
         _ => 0.0,
     };
-    let requests = total.len();
-    let us = |q: f64| total.value_at_quantile(q) as f64;
+    let requests = total.histogram.len();
+    let us = |q: f64| total.histogram.value_at_quantile(q) as f64;
     Ok(Report {
         connections: load.connections,
         requests,
-        bytes,
-        errors,
-        first_error,
+        bytes: total.bytes,
+        errors: total.errors,
+        first_error: total.first_error.clone(),
         seconds,
         requests_per_s: if seconds > 0.0 {
             requests as f64 / seconds
         } else {
             0.0
         },
-        mean_us: if requests > 0 { total.mean() } else { 0.0 },
+        mean_us: if requests > 0 {
+            total.histogram.mean()
+        } else {
+            0.0
+        },
         p50_us: us(0.5),
         p99_us: us(0.99),
         p999_us: us(0.999),
-        max_us: total.max() as f64,
+        max_us: total.histogram.max() as f64,
+        engine: Some(load.engine),
+        threads,
+        exchanges: total.exchanges,
+        cpu_s: Some(cpu.as_secs_f64()),
+        server_cpu_s: None,
     })
+}
+
+/// The threads engine: this thread's one connection, blocking, request after request.
+fn blocking(group: Vec<Connection>, mut tally: Tally, start: &Start) -> Tally {
+    let mut chunk = vec![0u8; CHUNK];
+    let window = start.wait();
+    for mut connection in group {
+        let mut seq = 1;
+        loop {
+            let sent = Instant::now();
+            let Some(counts) = window.claim(sent) else {
+                break;
+            };
+            match connection.exchange(seq, &mut chunk) {
+                Ok(bytes) => tally.answered(sent, Instant::now(), bytes, counts),
+                Err(why) => {
+                    window.release(counts);
+                    tally.failed(why);
+                    break;
+                }
+            }
+            seq += 1;
+        }
+    }
+    tally
+}
+
+/// One connection of an epoll loop: where its exchange stands.
+struct Flight {
+    connection: Connection,
+    /// Whether it is still going (not failed, not stopped by the window or the count).
+    live: bool,
+    /// Bytes of the request written; the request is whole once this is its length, then the
+    /// answer is read.
+    written: usize,
+    /// When the request was started.
+    sent: Instant,
+    /// Whether it counts (started within the window).
+    counts: bool,
+    /// When a byte last moved: no progress for the I/O timeout fails the connection.
+    moved: Instant,
+    /// What epoll waits for on it now.
+    interest: rustix::event::epoll::EventFlags,
+}
+
+impl Flight {
+    fn writing(&self) -> bool {
+        self.written < self.connection.request.len()
+    }
+}
+
+/// What moving a connection on found.
+enum Step {
+    /// It waits for the socket to be ready for this.
+    Wait(rustix::event::epoll::EventFlags),
+    /// Its answer is whole and right: the payload bytes.
+    Answered(u64),
+}
+
+/// How often an epoll loop wakes, at the least, to look for connections that made no progress.
+const SWEEP: Duration = Duration::from_millis(50);
+
+/// One epoll engine thread: its connections, the epoll instance they are registered on, and what
+/// they found.
+struct EventLoop {
+    poller: rustix::fd::OwnedFd,
+    flights: Vec<Flight>,
+    tally: Tally,
+    chunk: Vec<u8>,
+    io_timeout: Duration,
+    live: usize,
+}
+
+impl EventLoop {
+    /// Makes the connections non-blocking and registers each on a new epoll instance, waiting for
+    /// `IN` (nothing is in flight yet).
+    fn new(group: Vec<Connection>, tally: Tally, io_timeout: Duration) -> std::io::Result<Self> {
+        use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
+
+        let poller = epoll::create(CreateFlags::CLOEXEC)?;
+        let now = Instant::now();
+        let mut flights = Vec::with_capacity(group.len());
+        for (token, connection) in group.into_iter().enumerate() {
+            connection.stream.set_nonblocking(true)?;
+            epoll::add(
+                &poller,
+                &connection.stream,
+                EventData::new_u64(token as u64),
+                EventFlags::IN,
+            )?;
+            flights.push(Flight {
+                connection,
+                live: true,
+                written: 0,
+                sent: now,
+                counts: false,
+                moved: now,
+                interest: EventFlags::IN,
+            });
+        }
+        Ok(EventLoop {
+            poller,
+            live: flights.len(),
+            flights,
+            tally,
+            chunk: vec![0u8; CHUNK],
+            io_timeout,
+        })
+    }
+
+    /// Runs every connection until the window ends or the count is reached: each starts its first
+    /// request, then each event moves its connection on.
+    fn run(mut self, window: &Window) -> Tally {
+        use rustix::event::epoll;
+
+        for token in 0..self.flights.len() {
+            if self.begin(token, window, 1) {
+                self.drive(token, window);
+            }
+        }
+        let mut events = Vec::with_capacity(self.flights.len().clamp(16, 1024));
+        let timeout = rustix::event::Timespec {
+            tv_sec: 0,
+            tv_nsec: i64::from(SWEEP.subsec_nanos()),
+        };
+        let mut swept = Instant::now();
+        while self.live > 0 {
+            events.clear();
+            match epoll::wait(
+                &self.poller,
+                rustix::buffer::spare_capacity(&mut events),
+                Some(&timeout),
+            ) {
+                Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                Err(error) => {
+                    // The loop cannot wait any more: every connection still going fails.
+                    for token in 0..self.flights.len() {
+                        if self.flights[token].live {
+                            self.fail(token, window, format!("epoll_wait: {error}"));
+                        }
+                    }
+                    break;
+                }
+            }
+            for event in &events {
+                let token = usize::try_from(event.data.u64()).unwrap_or(usize::MAX);
+                if self.flights.get(token).is_some_and(|flight| flight.live) {
+                    self.drive(token, window);
+                }
+            }
+            let now = Instant::now();
+            if now - swept >= SWEEP {
+                swept = now;
+                self.sweep(now, window);
+            }
+        }
+        self.tally
+    }
+
+    /// Fails every connection that moved no byte for the I/O timeout: a silent server cannot hold
+    /// the generator for longer than that.
+    fn sweep(&mut self, now: Instant, window: &Window) {
+        for token in 0..self.flights.len() {
+            let flight = &self.flights[token];
+            if flight.live && now - flight.moved >= self.io_timeout {
+                let what = if flight.writing() {
+                    "writing the request"
+                } else {
+                    "waiting for the answer"
+                };
+                let why = format!(
+                    "no progress for {} s while {what}",
+                    self.io_timeout.as_secs_f64()
+                );
+                self.fail(token, window, why);
+            }
+        }
+    }
+
+    /// Starts message `seq` on connection `token` if the window and the count allow; stops the
+    /// connection otherwise (`false`).
+    fn begin(&mut self, token: usize, window: &Window, seq: u64) -> bool {
+        let now = Instant::now();
+        let Some(counts) = window.claim(now) else {
+            self.stop(token);
+            return false;
+        };
+        let flight = &mut self.flights[token];
+        flight.connection.prepare(seq);
+        flight.written = 0;
+        flight.sent = now;
+        flight.moved = now;
+        flight.counts = counts;
+        true
+    }
+
+    /// Moves connection `token` on as far as its socket lets it: each answer recorded and the
+    /// next request started (most often written whole straight away), until it waits for its
+    /// socket, stops or fails.
+    fn drive(&mut self, token: usize, window: &Window) {
+        use rustix::event::epoll::{self, EventData};
+
+        loop {
+            match self.step(token) {
+                Ok(Step::Wait(interest)) => {
+                    let flight = &mut self.flights[token];
+                    if flight.interest == interest {
+                        return;
+                    }
+                    let changed = epoll::modify(
+                        &self.poller,
+                        &flight.connection.stream,
+                        EventData::new_u64(token as u64),
+                        interest,
+                    );
+                    match changed {
+                        Ok(()) => flight.interest = interest,
+                        Err(error) => self.fail(token, window, format!("epoll_ctl: {error}")),
+                    }
+                    return;
+                }
+                Ok(Step::Answered(bytes)) => {
+                    let flight = &self.flights[token];
+                    let (sent, counts, seq) = (flight.sent, flight.counts, flight.connection.seq);
+                    self.tally.answered(sent, Instant::now(), bytes, counts);
+                    if !self.begin(token, window, seq + 1) {
+                        return;
+                    }
+                }
+                Err(why) => {
+                    self.fail(token, window, why);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Writes what is left of the request, then reads what has come of the answer, until the
+    /// socket would block or the answer is whole.
+    fn step(&mut self, token: usize) -> Result<Step, String> {
+        use rustix::event::epoll::EventFlags;
+        use std::io::ErrorKind::{Interrupted, WouldBlock};
+
+        let flight = &mut self.flights[token];
+        loop {
+            if flight.writing() {
+                let rest = &flight.connection.request[flight.written..];
+                match flight.connection.stream.write(rest) {
+                    Ok(0) => return Err("write: the server takes no more bytes".to_owned()),
+                    Ok(n) => {
+                        flight.written += n;
+                        flight.moved = Instant::now();
+                    }
+                    Err(e) if e.kind() == WouldBlock => return Ok(Step::Wait(EventFlags::OUT)),
+                    Err(e) if e.kind() == Interrupted => {}
+                    Err(e) => return Err(format!("write: {e}")),
+                }
+                continue;
+            }
+            let room = flight.connection.room().min(self.chunk.len());
+            match flight.connection.stream.read(&mut self.chunk[..room]) {
+                Ok(0) => return Err(flight.connection.closed()),
+                Ok(n) => {
+                    flight.moved = Instant::now();
+                    flight.connection.take(&self.chunk[..n]);
+                    if let Some(bytes) = flight.connection.answered()? {
+                        return Ok(Step::Answered(bytes));
+                    }
+                }
+                Err(e) if e.kind() == WouldBlock => return Ok(Step::Wait(EventFlags::IN)),
+                Err(e) if e.kind() == Interrupted => {}
+                Err(e) => return Err(flight.connection.read_failed(&e)),
+            }
+        }
+    }
+
+    /// Connection `token` failed: one error, its slot freed, and it stops.
+    fn fail(&mut self, token: usize, window: &Window, why: String) {
+        window.release(self.flights[token].counts);
+        self.tally.failed(why);
+        self.stop(token);
+    }
+
+    /// Connection `token` stops: off epoll, its socket shut down, the others go on.
+    fn stop(&mut self, token: usize) {
+        let flight = &mut self.flights[token];
+        if flight.live {
+            flight.live = false;
+            self.live -= 1;
+            let _ = rustix::event::epoll::delete(&self.poller, &flight.connection.stream);
+            let _ = flight.connection.stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// The epoll engine: this thread's connections, on one epoll loop.
+fn event_loop(
+    group: Vec<Connection>,
+    tally: Tally,
+    start: &Start,
+    io_timeout: Duration,
+) -> Result<Tally, NetError> {
+    // Set up before the start, so that registering is not in the window; waited for in any case,
+    // so that a failure here does not hold the other threads at the barrier.
+    let ready = EventLoop::new(group, tally, io_timeout);
+    let window = start.wait();
+    let event_loop =
+        ready.map_err(|e| NetError::Load(format!("cannot set up an epoll loop: {e}")))?;
+    Ok(event_loop.run(&window))
 }
 
 #[cfg(test)]
@@ -480,5 +1046,43 @@ mod tests {
         assert_eq!(pattern(1024, 1).len(), 1024);
         assert_ne!(pattern(64, 1), pattern(64, 2));
         assert!(pattern(1024, 3).iter().any(|b| *b != pattern(1024, 3)[0]));
+    }
+
+    #[test]
+    fn an_http_answer_is_partial_then_whole_and_anything_after_it_is_an_error() {
+        let whole = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+        assert!(matches!(
+            http_answer(&whole[..10], 3),
+            Ok(Answer::Partial { head: false })
+        ));
+        assert!(matches!(
+            http_answer(&whole[..whole.len() - 1], 3),
+            Ok(Answer::Partial { head: true })
+        ));
+        assert!(matches!(http_answer(whole, 3), Ok(Answer::Whole(3))));
+        let mut more = whole.to_vec();
+        more.push(b'!');
+        let why = http_answer(&more, 3).err().expect("a byte too many");
+        assert!(why.contains("bytes after the response"), "{why}");
+        let why = http_answer(whole, 4).err().expect("a wrong length");
+        assert!(why.contains("3 bytes, not 4"), "{why}");
+        let why = http_answer(b"HTTP/1.1 404 Not Found\r\n\r\n", 3)
+            .err()
+            .expect("not 200");
+        assert!(why.contains("not HTTP/1.1 200"), "{why}");
+    }
+
+    #[test]
+    fn old_reports_load_without_the_engine_and_the_cpu() {
+        let old = r#"{"connections":1,"requests":2,"bytes":3,"errors":0,"first_error":null,
+            "seconds":1.0,"requests_per_s":2.0,"mean_us":1.0,"p50_us":1.0,"p99_us":1.0,
+            "p999_us":1.0,"max_us":1.0}"#;
+        let report: Report = serde_json::from_str(old).expect("an old report loads");
+        assert_eq!(
+            (report.engine, report.threads, report.cpu_s),
+            (None, 0, None)
+        );
+        assert_eq!(report.busy(), None);
+        assert_eq!(report.server_cpu_us_per_request(), None);
     }
 }

@@ -1,7 +1,9 @@
 //! A point (message size × connections) measured on a list of server instances: every server
 //! started once for the point, then rounds in which the generator, a process of its own, loads each
 //! server in turn, in the order [`rotation`] gives, so that whatever the machine does meanwhile falls
-//! on every server alike; last, each server's peak RSS is read and its stdin closed.
+//! on every server alike; last, each server's peak RSS is read and its stdin closed. Around each
+//! run the server's CPU time is read (`/proc/<pid>/stat`), so each report says what the run cost
+//! the server as well as what it cost the generator.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -10,7 +12,7 @@ use std::time::{Duration, Instant};
 use rosetta_workloads::interleave::rotation;
 
 use crate::error::NetError;
-use crate::loadgen::{Load, Mode, Report};
+use crate::loadgen::{Engine, Load, Mode, Report};
 use crate::process::ServerProcess;
 use crate::servers::{HTTP_BODY, Instance, NetWorkload};
 
@@ -133,9 +135,20 @@ pub fn measure(
                 duration: settings.duration,
                 max_requests: None,
                 io_timeout: Duration::from_secs(10),
+                engine: Engine::Epoll,
+                threads: 1,
             };
+            // The server's CPU time over the generator's whole process, read from the OS in clock
+            // ticks (10 ms at the usual 100 Hz): a short window's figure is coarse.
+            let cpu_before = crate::os::process_cpu(server.pid());
             match generate(settings, &load) {
-                Ok(report) => runs[index].reports.push(report),
+                Ok(mut report) => {
+                    let cpu_after = crate::os::process_cpu(server.pid());
+                    report.server_cpu_s = cpu_before
+                        .zip(cpu_after)
+                        .map(|(before, after)| after.saturating_sub(before).as_secs_f64());
+                    runs[index].reports.push(report);
+                }
                 Err(error) => runs[index].problem = Some(error.to_string()),
             }
         }
@@ -203,7 +216,12 @@ pub fn generate(settings: &Settings, load: &Load) -> Result<Report, NetError> {
         &load.warmup.as_millis().to_string(),
         "--duration-ms",
         &load.duration.as_millis().max(1).to_string(),
+        "--engine",
+        load.engine.id(),
     ]);
+    if load.engine == Engine::Epoll {
+        command.args(["--threads", &load.threads.to_string()]);
+    }
     if let Some(requests) = load.max_requests {
         command.args(["--requests", &requests.to_string()]);
     }

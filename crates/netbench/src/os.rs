@@ -84,6 +84,37 @@ pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
     })
 }
 
+/// This process's CPU time so far, user and system over every thread (`CLOCK_PROCESS_CPUTIME_ID`,
+/// to the nanosecond).
+pub fn own_cpu() -> std::time::Duration {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    std::time::Duration::new(
+        u64::try_from(time.tv_sec).unwrap_or(0),
+        u32::try_from(time.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// A process's CPU time so far, user and system over all its threads (`utime` + `stime` of
+/// `/proc/<pid>/stat`), where the OS says.
+///
+/// The kernel counts these in clock ticks, `sysconf(_SC_CLK_TCK)` a second (100 on Linux): a
+/// figure is good to a tick, 10 ms, so a window of 100 ms carries a tenth of error at worst.
+pub fn process_cpu(pid: u32) -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name, in parentheses, may hold spaces: the fields are counted after its end.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    // `utime` and `stime` are fields 14 and 15; the state (field 3) is the first after `)`.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    let ticks = rustix::param::clock_ticks_per_second().max(1);
+    let total = utime + stime;
+    Some(
+        std::time::Duration::from_secs(total / ticks)
+            + std::time::Duration::from_nanos((total % ticks) * 1_000_000_000 / ticks),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +126,25 @@ mod tests {
         let peak = status_kib(std::process::id(), "VmHWM").expect("linux has VmHWM");
         assert!(peak > 0);
         assert_eq!(status_kib(std::process::id(), "NoSuchField"), None);
+    }
+
+    #[test]
+    fn this_process_cpu_time_grows_with_work_it_does() {
+        let before = process_cpu(std::process::id()).expect("linux has /proc/self/stat");
+        // Spin until the OS has counted a few ticks more: bounded by the count of ticks seen, and
+        // by 60 s of wall time in case the clock is not counting.
+        let start = std::time::Instant::now();
+        let mut spun = 0u64;
+        while process_cpu(std::process::id()).expect("still there")
+            < before + std::time::Duration::from_millis(30)
+            && start.elapsed() < std::time::Duration::from_secs(60)
+        {
+            spun = std::hint::black_box(spun.wrapping_add(1));
+        }
+        assert!(process_cpu(std::process::id()).expect("still there") > before);
+        // The process's own clock saw at least the ticks' worth, to within a tick.
+        assert!(own_cpu() >= before + std::time::Duration::from_millis(20));
+        assert_eq!(process_cpu(u32::MAX), None);
     }
 
     #[test]
