@@ -347,10 +347,7 @@ pub fn measure(
         warmup: plan.warmup,
         duration: plan.duration,
         rounds: plan.rounds,
-        pin: plan.pin.then(|| Pinning {
-            server: vec![0],
-            generator: vec![1],
-        }),
+        pin: None,
     };
     // A thousand connections are a thousand descriptors in each process; children inherit the limit.
     rosetta_netbench::os::raise_nofile(rosetta_netbench::serve::NOFILE);
@@ -374,18 +371,66 @@ pub fn measure(
         }
     }
     let batches = plan.batches(runtimes, python.map(|_| loops.as_slice()));
+    let cpus = rosetta_netbench::os::usable_cpus();
     for batch in &batches {
         progress(Progress::Measuring(&batch.label(plan.rounds)));
+        let placed = Settings {
+            pin: placement(plan.pin, &batch.point, &cpus),
+            ..settings.clone()
+        };
         record(
             &mut out,
             &batch.point,
             &batch.instances,
-            &settings,
+            &placed,
             batch.workers,
         );
         progress(Progress::Measured(plan.steps(std::slice::from_ref(batch))));
     }
     out
+}
+
+/// Where the server and the generator run at `point`, among the CPUs this process may use (lowest
+/// first). At one connection both go on the lowest CPU, `--pin` or not: a round trip is then two
+/// context switches on one CPU, where on two CPUs it is two wake-ups of a CPU that may be idle (on a
+/// virtual machine, an interrupt through the hypervisor), which made one connection's figures
+/// several times slower and far less steady (methodology). With `--pin`, the other points put the
+/// server on the lowest CPU and the generator on the next; without it, the kernel places both.
+///
+/// ```
+/// use rosetta_compare::net::placement;
+/// use rosetta_netbench::{NetWorkload, measure::Point};
+///
+/// let one = Point { workload: NetWorkload::Echo, size: 1024, connections: 1 };
+/// let ten = Point { connections: 10, ..one };
+/// let both = placement(false, &one, &[2, 3]).expect("pinned");
+/// assert_eq!((both.server, both.generator), (vec![2], vec![2]));
+/// assert!(placement(false, &ten, &[2, 3]).is_none());
+/// let split = placement(true, &ten, &[2, 3]).expect("pinned");
+/// assert_eq!((split.server, split.generator), (vec![2], vec![3]));
+/// assert!(placement(true, &ten, &[2]).is_none());
+/// ```
+pub fn placement(pin: bool, point: &Point, cpus: &[usize]) -> Option<Pinning> {
+    match cpus {
+        [first, ..] if point.connections == 1 => Some(Pinning {
+            server: vec![*first],
+            generator: vec![*first],
+        }),
+        [first, second, ..] if pin => Some(Pinning {
+            server: vec![*first],
+            generator: vec![*second],
+        }),
+        _ => None,
+    }
+}
+
+/// How a report names a placement: `one CPU`, `one CPU each`.
+fn placement_label(pinning: &Pinning) -> String {
+    if pinning.server == pinning.generator {
+        "one CPU".to_owned()
+    } else {
+        "one CPU each".to_owned()
+    }
 }
 
 /// Measures `point` on `instances` and records a figure (or a problem) for each.
@@ -410,7 +455,8 @@ fn record(
                 if let Some(problem) = &runs.problem {
                     out.problems.push(format!("{name}: {problem}"));
                 }
-                if let Some(figure) = figure(point, instance, &runs, workers) {
+                if let Some(mut figure) = figure(point, instance, &runs, workers) {
+                    figure.placement = settings.pin.as_ref().map(placement_label);
                     if figure.errors > 0 {
                         let why = runs
                             .reports
@@ -508,6 +554,12 @@ pub fn figure(
             .iter()
             .filter_map(|report| report.busy())
             .max_by(f64::total_cmp),
+        placement: None,
+        distribution_us: {
+            let mut by_rate = counted.clone();
+            by_rate.sort_unstable_by(|a, b| a.requests_per_s.total_cmp(&b.requests_per_s));
+            by_rate[by_rate.len() / 2].distribution_us.clone()
+        },
     })
 }
 
@@ -540,6 +592,8 @@ mod tests {
             generator_engine: None,
             generator_threads: None,
             generator_busy: None,
+            placement: None,
+            distribution_us: Vec::new(),
         }
     }
 

@@ -112,6 +112,14 @@ pub struct NetFigure {
     /// 41 % of one core).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generator_busy: Option<f64>,
+    /// Where the two processes ran: `one CPU` (both on the same CPU), `one CPU each`, or none for
+    /// the kernel's placement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
+    /// The latency distribution of the median run (by requests/s): `[quantile, µs]` pairs from the
+    /// fastest request (0) to the slowest (1); empty in results from before it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distribution_us: Vec<[f64; 2]>,
 }
 
 impl NetFigure {

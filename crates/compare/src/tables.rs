@@ -622,8 +622,13 @@ pub fn net_generator_line(
     let threads = figure.generator_threads.map_or(String::new(), |n| {
         format!(", {n} thread{}", if n == 1 { "" } else { "s" })
     });
+    let placed = match figure.placement.as_deref() {
+        Some("one CPU") => "; the server and the generator on one CPU",
+        Some("one CPU each") => "; the server and the generator on one CPU each",
+        _ => "",
+    };
     Some(format!(
-        "generator: {engine}{threads}; at most {} % of a core busy (against {} {})",
+        "generator: {engine}{threads}{placed}; at most {} % of a core busy (against {} {})",
         units::percent(busy * 100.0),
         runner_label(results, &figure.runner),
         figure.server
@@ -723,6 +728,20 @@ mod tests {
         );
         let sections = net_sections(&results);
         assert_eq!(sections[0].2.as_deref(), Some(line.as_str()));
+        // Where the two processes ran is said when they were pinned.
+        for (placement, says) in [
+            ("one CPU", "on one CPU;"),
+            ("one CPU each", "on one CPU each;"),
+        ] {
+            for figure in &mut results.net {
+                figure.placement = Some(placement.to_owned());
+            }
+            let line = net_generator_line(&results, NetWorkload::Echo, 1024, 10).expect("a line");
+            assert!(
+                line.contains(&format!("the server and the generator {says}")),
+                "{line}"
+            );
+        }
         // Only figures from before: no line.
         results.net.truncate(0);
         results.net.push(figure("floor", "floor", ""));

@@ -147,7 +147,16 @@ pub struct Report {
     /// leaves it empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server_cpu_s: Option<f64>,
+    /// The recorded latencies' distribution: `[quantile, µs]` at each of [`QUANTILES`] (0 is the
+    /// fastest request, 1 the slowest); empty in reports from before it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distribution_us: Vec<[f64; 2]>,
 }
+
+/// The quantiles a [`Report`]'s distribution gives: enough to draw the latency curve and its tail.
+pub const QUANTILES: [f64; 11] = [
+    0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0,
+];
 
 impl Report {
     /// The share of one core the generator kept busy over the window (`0.41` for 41 %).
@@ -725,6 +734,11 @@ pub fn run(load: &Load) -> Result<Report, NetError> {
         exchanges: total.exchanges,
         cpu_s: Some(cpu.as_secs_f64()),
         server_cpu_s: None,
+        distribution_us: if requests > 0 {
+            QUANTILES.iter().map(|q| [*q, us(*q)]).collect()
+        } else {
+            Vec::new()
+        },
     })
 }
 

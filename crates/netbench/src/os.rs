@@ -61,6 +61,19 @@ pub fn pin(cpus: &[usize]) -> io::Result<()> {
     rustix::thread::sched_setaffinity(None, &set).map_err(io::Error::from)
 }
 
+/// The CPUs this process may run on, lowest first (its affinity mask); empty where the OS does not
+/// say.
+pub fn usable_cpus() -> Vec<usize> {
+    rustix::thread::sched_getaffinity(None).map_or_else(
+        |_| Vec::new(),
+        |set| {
+            (0..rustix::thread::CpuSet::MAX_CPU)
+                .filter(|cpu| set.is_set(*cpu))
+                .collect()
+        },
+    )
+}
+
 /// Pins this process to the CPUs [`PIN_VAR`] names, if it is set.
 ///
 /// # Errors
@@ -117,6 +130,23 @@ pub fn process_cpu(pid: u32) -> Option<std::time::Duration> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn this_process_may_run_on_a_cpu_it_can_pin_to() {
+        let cpus = super::usable_cpus();
+        assert!(
+            !cpus.is_empty() && cpus.windows(2).all(|w| w[0] < w[1]),
+            "{cpus:?}"
+        );
+        let pinned = std::thread::spawn(move || {
+            super::pin(&cpus[..1]).expect("a usable CPU pins");
+            super::usable_cpus()
+        });
+        assert_eq!(
+            pinned.join().expect("the thread"),
+            [super::usable_cpus()[0]]
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -95,6 +95,13 @@ fn every_echoed_byte_is_counted_and_the_count_is_exact() {
             // Every exchange: the connects' first ones, the 300 and none lost.
             assert!(report.exchanges >= 300 + connections as u64, "{report:?}");
             assert!(report.cpu_s.is_some_and(|cpu| cpu >= 0.0), "{report:?}");
+            // The distribution: every quantile, in order, from the fastest request to the slowest.
+            let quantiles: Vec<f64> = report.distribution_us.iter().map(|[q, _]| *q).collect();
+            assert_eq!(quantiles, rosetta_netbench::loadgen::QUANTILES);
+            let values: Vec<f64> = report.distribution_us.iter().map(|[_, us]| *us).collect();
+            assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
+            assert_eq!(values.last().copied(), Some(report.max_us));
+            assert!(values[0] >= 1.0 && values[0] <= report.p50_us, "{values:?}");
         }
     }
 }
