@@ -4,6 +4,7 @@
 
 use cyper_core::{CompioTimer, HyperStream};
 use rosetta_http::server::{Settings, accept_until, serve_connection};
+use rosetta_runtimes::Config;
 
 use super::NativeHttp;
 use crate::net::{LOOPBACK, Ready, ServerError, Stop};
@@ -14,8 +15,13 @@ pub(super) const CURRENT_THREAD: NativeHttp = NativeHttp {
     serve,
 };
 
-/// Serves on a compio runtime until `stop`.
-fn serve(settings: Settings, ready: Ready<'_>, stop: Stop) -> Result<(), ServerError> {
+/// Serves on a compio runtime until `stop` (one thread: no worker count).
+fn serve(
+    _config: &Config,
+    settings: Settings,
+    ready: Ready<'_>,
+    stop: Stop,
+) -> Result<(), ServerError> {
     let rt = compio_runtime::Runtime::new().map_err(|error| ServerError::Runtime {
         runtime: "compio",
         why: error.to_string(),

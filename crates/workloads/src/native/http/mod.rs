@@ -12,6 +12,7 @@ mod smol;
 mod tokio;
 
 use rosetta_http::Settings;
+use rosetta_runtimes::Config;
 
 use crate::net::{Ready, ServerError, Stop};
 
@@ -20,9 +21,9 @@ use crate::net::{Ready, ServerError, Stop};
 pub(crate) struct NativeHttp {
     /// The runtime's id in the registry.
     pub(crate) id: &'static str,
-    /// Binds 127.0.0.1 port 0 on a runtime built as its users build it, says where, and serves until
-    /// `stop`.
-    pub(crate) serve: fn(Settings, Ready<'_>, Stop) -> Result<(), ServerError>,
+    /// Binds 127.0.0.1 port 0 on a runtime built as its users build it (with the config's worker
+    /// count, where the runtime takes one), says where, and serves until `stop`.
+    pub(crate) serve: fn(&Config, Settings, Ready<'_>, Stop) -> Result<(), ServerError>,
 }
 
 /// Every native HTTP server, one entry per runtime that has one, in registry order.
