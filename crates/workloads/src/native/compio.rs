@@ -31,7 +31,7 @@ pub(super) fn echo(_config: &Config, ready: Ready<'_>) -> Result<(), Error> {
 /// workers (one per CPU by default), each accepting on a listener of its own on the one port
 /// (`SO_REUSEPORT`) and serving what it accepts.
 pub(super) fn echo_per_core(config: &Config, ready: Ready<'_>) -> Result<(), Error> {
-    per_core::serve(
+    per_core::serve_echo(
         config,
         "compio-tpc",
         |listener, listening| {
@@ -46,12 +46,12 @@ pub(super) fn echo_per_core(config: &Config, ready: Ready<'_>) -> Result<(), Err
 }
 
 /// A compio runtime on the calling thread; unavailable when io_uring is refused (or forced off, the
-/// adapter's switch for testing a machine without it).
-fn runtime() -> Result<compio_runtime::Runtime, Error> {
+/// adapter's switch for testing a machine without it). The native HTTP servers' too.
+pub(super) fn runtime() -> Result<compio_runtime::Runtime, RuntimeError> {
     if let Some(refused) = RuntimeError::io_uring_forced_off() {
-        return Err(refused.into());
+        return Err(refused);
     }
-    compio_runtime::Runtime::new().map_err(|error| RuntimeError::from_io_uring_setup(error).into())
+    compio_runtime::Runtime::new().map_err(RuntimeError::from_io_uring_setup)
 }
 
 /// The accept loop: a task per connection, until the process ends.

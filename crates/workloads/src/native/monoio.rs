@@ -33,7 +33,7 @@ pub(super) fn echo(_config: &Config, ready: Ready<'_>) -> Result<(), Error> {
 /// workers (one per CPU by default), each accepting on a listener of its own on the one port
 /// (`SO_REUSEPORT`) and serving what it accepts.
 pub(super) fn echo_per_core(config: &Config, ready: Ready<'_>) -> Result<(), Error> {
-    per_core::serve(
+    per_core::serve_echo(
         config,
         "monoio-tpc",
         |listener, listening| {

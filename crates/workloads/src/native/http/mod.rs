@@ -1,6 +1,6 @@
 //! The HTTP server written on each runtime's own API: its own listener, streams, spawn and timer, and
 //! hyper's glue for it from the runtime's side (hyper-util for tokio, smol-hyper for smol, cyper-core for
-//! compio, a `futures-io` wrapper for async-std).
+//! compio and its thread-per-core flavor, a `futures-io` wrapper for async-std).
 //!
 //! Every one runs the connection code of the server over the trait, [`rosetta_http::serve_connection`],
 //! and its accept loop, [`rosetta_http::server::accept_until`]: a native server differs from the trait's
@@ -34,6 +34,7 @@ pub(crate) const NATIVE_HTTP: &[NativeHttp] = &[
     smol::MULTI_THREAD,
     async_std::GLOBAL,
     compio::CURRENT_THREAD,
+    compio::PER_CORE,
 ];
 
 /// The native HTTP server of the runtime `id`, if one is written.
