@@ -3,7 +3,8 @@
 //! that reset mid-message, and one that connects and never sends. Through it all a well-behaved
 //! client is served, every byte checked, and the server exits cleanly with nothing on stderr.
 //!
-//! Each server runs as `rosetta netserve` in a process of its own, so that its memory is its own.
+//! Each server runs as `rosetta netserve` in a process of its own, so that its memory is its own; a
+//! multi-thread or thread-per-core runtime on three workers, so that the connections are spread.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -15,9 +16,18 @@ use rosetta_runtimes::Runtime;
 /// The servers over the trait and the runtime's own (where it has one).
 const SERVERS: [&str; 3] = ["streams", "raw", "native"];
 
-/// Starts each server of [`SERVERS`] that `runtime` has; `None` for a runtime this machine cannot
-/// run (io_uring refused).
+/// The workers of a runtime that takes a count: more than one whatever the machine's CPUs, so that
+/// connections spread over workers (on the thread-per-core natives, over their `SO_REUSEPORT`
+/// listeners, as the kernel picks).
+const WORKERS: &str = "3";
+
+/// Starts each server of [`SERVERS`] that `runtime` has, on [`WORKERS`] workers where it takes a
+/// count; `None` for a runtime this machine cannot run (io_uring refused).
 fn servers(runtime: &str) -> Option<Vec<(&'static str, ServerProcess)>> {
+    let configurable = rosetta_runtimes::lookup(runtime)
+        .expect("a runtime of the registry")
+        .flavor
+        .configurable_workers();
     let mut started = Vec::new();
     for server in SERVERS {
         if server == "native" && !rosetta_workloads::echo::has_native_echo(runtime) {
@@ -33,6 +43,9 @@ fn servers(runtime: &str) -> Option<Vec<(&'static str, ServerProcess)>> {
             "--runtime",
             runtime,
         ]);
+        if configurable {
+            command.args(["--workers", WORKERS]);
+        }
         match ServerProcess::start(command, Duration::from_secs(60)) {
             Ok(process) => started.push((server, process)),
             Err(error) if error.to_string().contains("unavailable") => return None,

@@ -1,5 +1,6 @@
 //! The server process contract, as `rosetta netserve` keeps it, and `rosetta loadgen` against the
 //! floor: one ready line, every byte echoed, exit 0 at stdin's end, exit 2 naming what is valid.
+//! The HTTP servers take `--workers` as the echo servers do.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -10,8 +11,9 @@ fn rosetta() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rosetta"))
 }
 
-/// Starts `rosetta netserve ARGS`, reads its ready line; the child and its address.
-fn netserve(args: &[&str]) -> (std::process::Child, SocketAddr) {
+/// Starts `rosetta netserve ARGS`, reads its first line; the child, and its address when that line
+/// is the ready line.
+fn start(args: &[&str]) -> (std::process::Child, Result<SocketAddr, String>) {
     let mut child = rosetta()
         .arg("netserve")
         .args(args)
@@ -28,7 +30,14 @@ fn netserve(args: &[&str]) -> (std::process::Child, SocketAddr) {
         .strip_prefix("listening 127.0.0.1:")
         .and_then(|port| port.trim_end().parse::<u16>().ok())
         .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
-        .unwrap_or_else(|| panic!("not a ready line: {line:?}"));
+        .ok_or(line);
+    (child, addr)
+}
+
+/// Starts `rosetta netserve ARGS`, reads its ready line; the child and its address.
+fn netserve(args: &[&str]) -> (std::process::Child, SocketAddr) {
+    let (child, addr) = start(args);
+    let addr = addr.unwrap_or_else(|line| panic!("not a ready line: {line:?}"));
     (child, addr)
 }
 
@@ -133,12 +142,158 @@ fn netserve_refuses_bad_arguments_with_exit_2_naming_what_is_valid() {
             ][..],
             "from 1 to 64",
         ),
+        (
+            &[
+                "--workload",
+                "echo",
+                "--server",
+                "native",
+                "--runtime",
+                "smol",
+                "--workers",
+                "3",
+            ][..],
+            "smol is a current-thread runtime, which takes no worker count",
+        ),
+        (
+            &[
+                "--workload",
+                "http",
+                "--server",
+                "trait",
+                "--runtime",
+                "tokio",
+                "--workers",
+                "2",
+            ][..],
+            "give --workers to one of tokio-mt, smol-mt, compio-tpc, monoio-tpc",
+        ),
+        (
+            &[
+                "--workload",
+                "http",
+                "--server",
+                "native",
+                "--runtime",
+                "async-std",
+                "--workers",
+                "2",
+            ][..],
+            "async-std is a global runtime",
+        ),
     ] {
         let output = rosetta().arg("netserve").args(args).output().expect("runs");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(says), "{args:?}: {stderr}");
         assert!(output.stdout.is_empty(), "{args:?}: no ready line");
+    }
+}
+
+/// Reads one HTTP answer and checks it whole: status 200, a `content-length` of the body's size,
+/// and the body byte for byte.
+fn read_http_answer(stream: &mut TcpStream, what: &str) {
+    let mut head = Vec::new();
+    let mut byte = [0];
+    while !head.ends_with(b"\r\n\r\n") {
+        stream.read_exact(&mut byte).expect("the answer's head");
+        head.push(byte[0]);
+        assert!(head.len() < 16 * 1024, "{what}: a head without its end");
+    }
+    let head = String::from_utf8(head).expect("an ASCII head");
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{what}: {head}");
+    let body = rosetta_http::server::BODY;
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("\r\ncontent-length: {}\r\n", body.len())),
+        "{what}: {head}"
+    );
+    let mut got = vec![0; body.len()];
+    stream.read_exact(&mut got).expect("the body");
+    assert!(got == body, "{what}: the body differs");
+}
+
+/// The threads of the process `pid`.
+fn threads(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the server's threads")
+        .count()
+}
+
+#[test]
+fn an_http_server_on_a_runtime_with_workers_serves_every_byte_on_1_and_3_workers() {
+    for info in rosetta_runtimes::RUNTIMES
+        .iter()
+        .filter(|info| info.flavor.configurable_workers())
+    {
+        for kind in ["trait", "native"] {
+            if kind == "native" && rosetta_workloads::servers::http_server(info.id, kind).is_err() {
+                continue;
+            }
+            let mut counted = Vec::new();
+            for workers in ["1", "3"] {
+                let what = format!("{} {kind} on {workers} worker(s)", info.id);
+                let (mut child, addr) = start(&[
+                    "--workload",
+                    "http",
+                    "--server",
+                    kind,
+                    "--runtime",
+                    info.id,
+                    "--workers",
+                    workers,
+                ]);
+                let Ok(addr) = addr else {
+                    let mut stderr = String::new();
+                    let _ = child
+                        .stderr
+                        .take()
+                        .expect("stderr")
+                        .read_to_string(&mut stderr);
+                    let status = exits_within(&mut child, Duration::from_secs(30));
+                    // A machine that refuses io_uring cannot run this runtime at all.
+                    assert!(
+                        stderr.contains("unavailable: "),
+                        "{what}: {status}: {stderr}"
+                    );
+                    break;
+                };
+                // Several keep-alive connections at once, so that on three workers they are spread.
+                let mut clients: Vec<TcpStream> = (0..6)
+                    .map(|_| {
+                        let stream = TcpStream::connect(addr).expect("connects");
+                        stream
+                            .set_read_timeout(Some(Duration::from_secs(30)))
+                            .expect("timeout");
+                        stream
+                    })
+                    .collect();
+                for round in 0..5 {
+                    for client in &mut clients {
+                        client
+                            .write_all(b"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
+                            .expect("asks");
+                    }
+                    for client in &mut clients {
+                        read_http_answer(client, &format!("{what}, round {round}"));
+                    }
+                }
+                // Counted once it has served: whatever a runtime starts lazily has started.
+                counted.push(threads(child.id()));
+                drop(clients);
+                drop(child.stdin.take());
+                let status = exits_within(&mut child, Duration::from_secs(30));
+                assert!(status.success(), "{what}: {status}");
+            }
+            // The count is taken: three workers are two threads more than one.
+            if let [one, three] = counted[..] {
+                assert!(
+                    three >= one + 2,
+                    "{} {kind}: {one} threads on 1 worker, {three} on 3",
+                    info.id
+                );
+            }
+        }
     }
 }
 

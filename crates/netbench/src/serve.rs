@@ -31,7 +31,8 @@ pub struct NetserveArgs {
     /// The runtime it runs on, by id; none for a floor.
     #[arg(long, value_name = "ID")]
     pub runtime: Option<String>,
-    /// Worker threads of a multi-thread runtime, from 1 to 64 [default: one per CPU].
+    /// Worker threads of a multi-thread or thread-per-core runtime, from 1 to 64 [default: one per
+    /// CPU]; a current-thread or global runtime takes no count (only 1 is accepted there).
     #[arg(long, value_name = "N", value_parser = parse_workers, allow_hyphen_values = true)]
     pub workers: Option<usize>,
 }
@@ -43,6 +44,15 @@ fn parse_workers(text: &str) -> Result<usize, String> {
             "`{text}` is not a number of worker threads from 1 to {MAX_WORKERS}"
         )),
     }
+}
+
+/// The runtimes whose worker count `--workers` sets: the multi-thread and thread-per-core ones.
+fn counted() -> Vec<&'static str> {
+    rosetta_runtimes::RUNTIMES
+        .iter()
+        .filter(|info| info.flavor.configurable_workers())
+        .map(|info| info.id)
+        .collect()
 }
 
 /// What a checked command line serves.
@@ -98,6 +108,18 @@ impl NetserveArgs {
                         "--runtime {id}: no {} {} server is written for it",
                         server.id,
                         workload.id()
+                    ));
+                }
+                if let Some(n) = self.workers
+                    && n != 1
+                    && !info.flavor.configurable_workers()
+                {
+                    return Err(format!(
+                        "--workers {n}: {} is a {} runtime, which takes no worker count; give \
+                         --workers to one of {}, or leave it out",
+                        info.id,
+                        info.flavor,
+                        counted().join(", ")
                     ));
                 }
                 Some(info.id)

@@ -110,13 +110,20 @@ const ECHO_PY: &str = "python/netbench/echo_server.py";
 /// The aiohttp server's script.
 const HTTP_PY: &str = "python/netbench/http_server.py";
 
-/// Serves `GET /` with the HTTP server of `kind` (`trait` or `native`) on the runtime `rt`, until the
-/// process ends: the stop signal is never given.
-fn serve_http(kind: &str, rt: Option<&str>, ready: Ready<'_>) -> Result<(), ServeError> {
+/// Serves `GET /` with the HTTP server of `kind` (`trait` or `native`) on the runtime `rt` built with
+/// `config` (its worker count, as the echo servers take it), until the process ends: the stop signal
+/// is never given.
+fn serve_http(
+    kind: &str,
+    rt: Option<&str>,
+    config: &Config,
+    ready: Ready<'_>,
+) -> Result<(), ServeError> {
     let rt = rt.ok_or("an HTTP server runs on a runtime: give --runtime")?;
     let server = rosetta_workloads::servers::http_server(rt, kind)?;
     let (_never, stop) = rosetta_workloads::net::stop_signal();
     server.serve(
+        config,
         rosetta_workloads::servers::Settings::DEFAULT,
         &mut |addr| {
             ready(addr);
@@ -216,7 +223,7 @@ pub const SERVERS: &[ServerEntry] = &[
         id: "trait",
         summary: "hyper's HTTP/1.1 server over the trait (rosetta-http)",
         launch: Launch::Rust {
-            serve: |rt, _config, ready| serve_http("trait", rt, ready),
+            serve: |rt, config, ready| serve_http("trait", rt, config, ready),
             per_runtime: true,
             has: everywhere,
         },
@@ -226,7 +233,7 @@ pub const SERVERS: &[ServerEntry] = &[
         id: "native",
         summary: "hyper on the runtime's own API (hyper-util, smol-hyper, cyper-core)",
         launch: Launch::Rust {
-            serve: |rt, _config, ready| serve_http("native", rt, ready),
+            serve: |rt, config, ready| serve_http("native", rt, config, ready),
             per_runtime: true,
             has: has_native_http,
         },

@@ -10,7 +10,7 @@
 //! |---|---|
 //! | `streams` | `start_server` with a handler that `read`s up to 64 KiB, `write`s it and `drain`s ([`rosetta_asyncio::streams`]) |
 //! | `raw` | `Io::bind`/`accept`, and `AsyncRead::read`/`AsyncWrite::write_all` on the runtime's stream, through the trait |
-//! | `native` | the same loop written against the runtime's own API (tokio::net, async-net, async-std::net, compio-net, monoio::net) |
+//! | `native` | the same loop written against the runtime's own API (tokio::net, async-net, async-std::net, compio-net, monoio::net; on the thread-per-core flavors, a compio or monoio runtime per worker, each with a listener of its own on the one port, `SO_REUSEPORT`) |
 //! | `floor` | blocking `std::net`, a thread per connection: what the syscalls alone cost |
 //! | `epoll` | one thread, level-triggered epoll over non-blocking sockets (rustix): the least an event loop does |
 

@@ -20,7 +20,8 @@
 //! let (stopper, stop) = stop_signal();
 //! let (addr_tx, addr_rx) = std::sync::mpsc::channel();
 //! let serving = std::thread::spawn(move || {
-//!     server.serve(Default::default(), &mut |addr| Ok(addr_tx.send(addr).unwrap()), stop)
+//!     let config = Default::default(); // the runtime's default worker count
+//!     server.serve(&config, Default::default(), &mut |addr| Ok(addr_tx.send(addr).unwrap()), stop)
 //! });
 //! let mut client = std::net::TcpStream::connect(addr_rx.recv().unwrap()).unwrap();
 //! client.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").unwrap();
@@ -35,7 +36,7 @@ use std::fmt;
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 
-use rosetta_runtimes::{Io, IoVisitor, Runtime};
+use rosetta_runtimes::{Config, Io, IoVisitor, Runtime};
 
 /// What every server sets on its connections (the header read timeout), for [`HttpServer::serve`].
 pub use rosetta_http::Settings;
@@ -100,13 +101,18 @@ pub fn http_server(runtime: &str, kind: &str) -> Result<HttpServer, ServerError>
 
 impl HttpServer {
     /// Binds 127.0.0.1 port 0, calls `ready` with the address, and serves until `stop`, on a runtime
-    /// created here (and closed before it returns).
+    /// created here with `config` (and closed before it returns).
+    ///
+    /// `config`'s worker count is taken as the echo servers take it: by a multi-thread or
+    /// thread-per-core runtime, over the trait and natively alike; a current-thread or global runtime
+    /// ignores it (`rosetta netserve` refuses a count other than one there).
     ///
     /// # Errors
     ///
     /// [`ServerError`]: the runtime could not be created, the bind failed, or `ready` did.
     pub fn serve(
         &self,
+        config: &Config,
         settings: Settings,
         ready: Ready<'_>,
         stop: Stop,
@@ -115,6 +121,7 @@ impl HttpServer {
             ServerKind::Trait => rosetta_runtimes::visit_io(
                 self.runtime,
                 OverTrait {
+                    config: *config,
                     settings,
                     ready,
                     stop,
@@ -126,7 +133,7 @@ impl HttpServer {
                         runtime: self.runtime.to_owned(),
                         what: "http",
                     })?;
-                (server.serve)(settings, ready, stop)
+                (server.serve)(config, settings, ready, stop)
             }
         }
     }
@@ -134,6 +141,7 @@ impl HttpServer {
 
 /// The server over the trait, on the runtime the visit names.
 struct OverTrait<'a> {
+    config: Config,
     settings: Settings,
     ready: Ready<'a>,
     stop: Stop,
@@ -143,11 +151,12 @@ impl IoVisitor for OverTrait<'_> {
     type Output = Result<(), ServerError>;
 
     fn visit<R: Runtime + Io>(self) -> Self::Output {
-        let rt = R::create(&Default::default()).map_err(|error| ServerError::Runtime {
+        let rt = R::create(&self.config).map_err(|error| ServerError::Runtime {
             runtime: R::INFO.id,
             why: error.to_string(),
         })?;
         let OverTrait {
+            config: _,
             settings,
             ready,
             stop,
@@ -164,7 +173,8 @@ impl IoVisitor for OverTrait<'_> {
     }
 }
 
-/// Runs `server` under the server process contract: serves, writes `listening 127.0.0.1:PORT` to
+/// Runs `server` under the server process contract, on its runtime's default worker count: serves,
+/// writes `listening 127.0.0.1:PORT` to
 /// stdout and flushes once it listens, and returns once stdin reaches end of file (or fails).
 ///
 /// # Errors
@@ -195,6 +205,7 @@ pub fn serve_until_stdin_eof(server: HttpServer) -> Result<(), ServerError> {
             why: format!("cannot start the thread that reads stdin: {error}"),
         })?;
     server.serve(
+        &Config::default(),
         Settings::DEFAULT,
         &mut |addr: SocketAddr| {
             let mut stdout = std::io::stdout().lock();

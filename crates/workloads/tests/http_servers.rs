@@ -91,6 +91,7 @@ fn start(runtime: &str, kind: ServerKind, settings: Settings) -> Option<Running>
     let panics_before = PANICS.load(Ordering::SeqCst);
     let thread = thread::spawn(move || {
         server.serve(
+            &Default::default(),
             settings,
             &mut |addr| {
                 addr_tx.send(addr).map_err(std::io::Error::other)?;

@@ -13,6 +13,7 @@ mod compio;
 mod entry;
 pub(crate) mod http;
 mod monoio;
+mod per_core;
 mod smol;
 mod tokio;
 
@@ -43,7 +44,9 @@ pub(crate) const ECHO_SERVERS: &[(&str, EchoServe)] = &[
     ("smol-mt", |config, ready| smol::echo(true, config, ready)),
     ("async-std", async_std::echo),
     ("compio", compio::echo),
+    ("compio-tpc", compio::echo_per_core),
     ("monoio", monoio::echo),
+    ("monoio-tpc", monoio::echo_per_core),
 ];
 
 /// The native echo server of the runtime `id`, if one is written.

@@ -9,6 +9,7 @@ use async_std::net::TcpListener;
 use async_std::task;
 use rosetta_http::Sleep;
 use rosetta_http::server::{Settings, accept_until, serve_connection};
+use rosetta_runtimes::Config;
 use smol_hyper::rt::FuturesIo;
 
 use super::NativeHttp;
@@ -36,8 +37,13 @@ impl hyper::rt::Timer for AsyncStdTimer {
     }
 }
 
-/// Serves on async-std's global runtime until `stop`.
-fn serve(settings: Settings, ready: Ready<'_>, stop: Stop) -> Result<(), ServerError> {
+/// Serves on async-std's global runtime until `stop` (its global pool sizes itself: no worker count).
+fn serve(
+    _config: &Config,
+    settings: Settings,
+    ready: Ready<'_>,
+    stop: Stop,
+) -> Result<(), ServerError> {
     task::block_on(async {
         let listener = TcpListener::bind(LOOPBACK)
             .await

@@ -1,6 +1,6 @@
 //! The HTTP server written on each runtime's own API: its own listener, streams, spawn and timer, and
 //! hyper's glue for it from the runtime's side (hyper-util for tokio, smol-hyper for smol, cyper-core for
-//! compio, a `futures-io` wrapper for async-std).
+//! compio and its thread-per-core flavor, a `futures-io` wrapper for async-std).
 //!
 //! Every one runs the connection code of the server over the trait, [`rosetta_http::serve_connection`],
 //! and its accept loop, [`rosetta_http::server::accept_until`]: a native server differs from the trait's
@@ -12,6 +12,7 @@ mod smol;
 mod tokio;
 
 use rosetta_http::Settings;
+use rosetta_runtimes::Config;
 
 use crate::net::{Ready, ServerError, Stop};
 
@@ -20,9 +21,9 @@ use crate::net::{Ready, ServerError, Stop};
 pub(crate) struct NativeHttp {
     /// The runtime's id in the registry.
     pub(crate) id: &'static str,
-    /// Binds 127.0.0.1 port 0 on a runtime built as its users build it, says where, and serves until
-    /// `stop`.
-    pub(crate) serve: fn(Settings, Ready<'_>, Stop) -> Result<(), ServerError>,
+    /// Binds 127.0.0.1 port 0 on a runtime built as its users build it (with the config's worker
+    /// count, where the runtime takes one), says where, and serves until `stop`.
+    pub(crate) serve: fn(&Config, Settings, Ready<'_>, Stop) -> Result<(), ServerError>,
 }
 
 /// Every native HTTP server, one entry per runtime that has one, in registry order.
@@ -33,6 +34,7 @@ pub(crate) const NATIVE_HTTP: &[NativeHttp] = &[
     smol::MULTI_THREAD,
     async_std::GLOBAL,
     compio::CURRENT_THREAD,
+    compio::PER_CORE,
 ];
 
 /// The native HTTP server of the runtime `id`, if one is written.

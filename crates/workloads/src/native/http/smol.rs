@@ -16,32 +16,38 @@ use crate::net::{LOOPBACK, Ready, ServerError, Stop};
 /// On an executor run by the calling thread, as `smol` in the registry.
 pub(super) const CURRENT_THREAD: NativeHttp = NativeHttp {
     id: "smol",
-    serve: |settings, ready, stop| serve(false, settings, ready, stop),
+    serve: |config, settings, ready, stop| serve(false, config, settings, ready, stop),
 };
 
 /// On an executor run by N threads, as `smol-mt` in the registry.
 pub(super) const MULTI_THREAD: NativeHttp = NativeHttp {
     id: "smol-mt",
-    serve: |settings, ready, stop| serve(true, settings, ready, stop),
+    serve: |config, settings, ready, stop| serve(true, config, settings, ready, stop),
 };
 
-/// Serves on a smol executor until `stop`: run by the calling thread, or by N threads when
-/// `multi_thread` (the accept loop then runs on them too).
+/// Serves on a smol executor until `stop`: run by the calling thread, or by the config's workers
+/// when `multi_thread` (the accept loop then runs on them too).
 fn serve(
     multi_thread: bool,
+    config: &Config,
     settings: Settings,
     ready: Ready<'_>,
     stop: Stop,
 ) -> Result<(), ServerError> {
-    let listener = smol::block_on(TcpListener::bind(LOOPBACK)).map_err(ServerError::Bind)?;
-    ready(listener.local_addr().map_err(ServerError::Bind)?).map_err(ServerError::Ready)?;
-    if multi_thread {
-        let pool = Pool::start(Config::default().workers_or_default()).map_err(|error| {
-            ServerError::Runtime {
+    // The workers start first: a server that says it listens runs on every thread it was given.
+    let pool = if multi_thread {
+        Some(
+            Pool::start(config.workers_or_default()).map_err(|error| ServerError::Runtime {
                 runtime: "smol-mt",
                 why: error.to_string(),
-            }
-        })?;
+            })?,
+        )
+    } else {
+        None
+    };
+    let listener = smol::block_on(TcpListener::bind(LOOPBACK)).map_err(ServerError::Bind)?;
+    ready(listener.local_addr().map_err(ServerError::Bind)?).map_err(ServerError::Ready)?;
+    if let Some(pool) = pool {
         let ex = Arc::clone(&pool.ex);
         smol::block_on(pool.ex.spawn(accept(ex, listener, settings, stop)));
     } else {

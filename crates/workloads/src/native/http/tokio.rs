@@ -13,25 +13,27 @@ use crate::net::{LOOPBACK, Ready, ServerError, Stop};
 /// On the current-thread runtime, as `tokio` in the registry.
 pub(super) const CURRENT_THREAD: NativeHttp = NativeHttp {
     id: "tokio",
-    serve: |settings, ready, stop| serve(false, settings, ready, stop),
+    serve: |config, settings, ready, stop| serve(false, config, settings, ready, stop),
 };
 
 /// On the multi-thread runtime, as `tokio-mt` in the registry.
 pub(super) const MULTI_THREAD: NativeHttp = NativeHttp {
     id: "tokio-mt",
-    serve: |settings, ready, stop| serve(true, settings, ready, stop),
+    serve: |config, settings, ready, stop| serve(true, config, settings, ready, stop),
 };
 
-/// Serves on a tokio runtime (`multi_thread` or `current_thread`) until `stop`.
+/// Serves on a tokio runtime (`multi_thread` on the config's workers, or `current_thread`) until
+/// `stop`.
 fn serve(
     multi_thread: bool,
+    config: &Config,
     settings: Settings,
     ready: Ready<'_>,
     stop: Stop,
 ) -> Result<(), ServerError> {
     let mut builder = if multi_thread {
         let mut builder = Builder::new_multi_thread();
-        builder.worker_threads(Config::default().workers_or_default());
+        builder.worker_threads(config.workers_or_default());
         builder
     } else {
         Builder::new_current_thread()
