@@ -37,6 +37,8 @@ fn network(c: &mut Criterion, workload: NetWorkload) {
         duration: Duration::from_secs(300),
         rounds: 1,
         pin: None,
+        // Criterion's own warm-up runs requests on the bench's connections first.
+        prime: false,
     };
     rosetta_netbench::os::raise_nofile(rosetta_netbench::serve::NOFILE);
     let mut group = c.benchmark_group(workload.id());

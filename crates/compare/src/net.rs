@@ -1,7 +1,7 @@
 //! The network part of `rosetta compare`: the echo and HTTP points on every server instance, each
 //! point's servers loaded in rotated rounds by the generator process, summed up into [`NetFigure`]s.
 //!
-//! Three plans: `--quick` (echo 1 KiB and HTTP at 10 connections, one run of 60 ms per server), the
+//! Three plans: `--quick` (echo 1 KiB and HTTP at 10 connections, one run of 40 ms per server), the
 //! default (echo 1 KiB at 1, 10 and 100 connections and 100 KiB at 10, HTTP at 10, two runs each)
 //! and `--full` (every size and HTTP at 1, 10, 100 and 1 000 connections, three runs of 400 ms, and
 //! the worker sweep of the multi-thread and thread-per-core flavors). A plan is laid out as
@@ -80,6 +80,9 @@ pub struct NetPlan {
     pub rounds: usize,
     /// Whether the server and the generator are pinned to CPUs of their own.
     pub pin: bool,
+    /// Whether each server answers one closed connection before the recorded rounds
+    /// ([`measure::prime`]): every plan but `--quick`, which checks that the servers serve.
+    pub prime: bool,
 }
 
 fn echo(size: usize, connections: usize) -> Point {
@@ -143,16 +146,17 @@ pub const PER_RUN: Duration = Duration::from_millis(20);
 pub const PER_CONNECTION: Duration = Duration::from_micros(200);
 
 impl NetPlan {
-    /// `--quick`: echo 1 KiB and HTTP at 10 connections, one run of 60 ms per server.
+    /// `--quick`: echo 1 KiB and HTTP at 10 connections, one run of 40 ms per server.
     pub fn quick() -> Self {
         NetPlan {
             points: vec![echo(1024, 10), http(10)],
             worker_sweep: None,
             warmup: Duration::from_millis(20),
-            duration: Duration::from_millis(60),
+            duration: Duration::from_millis(40),
             // One round: the quick run checks that every server serves, within its time budget.
             rounds: 1,
             pin: false,
+            prime: false,
         }
     }
 
@@ -173,6 +177,7 @@ impl NetPlan {
             duration: Duration::from_millis(80),
             rounds: 2,
             pin: false,
+            prime: true,
         }
     }
 
@@ -210,6 +215,7 @@ impl NetPlan {
             duration: Duration::from_millis(400),
             rounds: 3,
             pin: false,
+            prime: true,
         }
     }
 
@@ -348,6 +354,7 @@ pub fn measure(
         duration: plan.duration,
         rounds: plan.rounds,
         pin: None,
+        prime: plan.prime,
     };
     // A thousand connections are a thousand descriptors in each process; children inherit the limit.
     rosetta_netbench::os::raise_nofile(rosetta_netbench::serve::NOFILE);

@@ -84,6 +84,9 @@ pub struct Settings {
     pub rounds: usize,
     /// CPU pinning, or none (both sides share every CPU).
     pub pin: Option<Pinning>,
+    /// Whether each server first answers one connection that then closes ([`prime`]), before the
+    /// recorded rounds.
+    pub prime: bool,
 }
 
 /// What one server instance gave at a point.
@@ -122,6 +125,15 @@ pub fn measure(
             problem: None,
         })
         .collect();
+    if settings.prime {
+        for (server, runs) in servers.iter().zip(&mut runs) {
+            if let Ok(server) = server
+                && let Err(error) = prime(settings, server.addr(), point)
+            {
+                runs.problem = Some(format!("its priming exchange failed: {error}"));
+            }
+        }
+    }
     for round in 0..settings.rounds {
         for index in rotation(instances.len(), round) {
             let (Ok(server), None) = (&servers[index], &runs[index].problem) else {
@@ -166,6 +178,38 @@ pub fn measure(
             Ok(found)
         })
         .collect()
+}
+
+/// Primes the server at `addr`: one connection, one request, then closed, so that every server is
+/// measured as one that has served before. A fresh CPython server reads with asyncio's 256 KiB buffer
+/// into a block glibc maps and unmaps at every read (`mmap`, `mremap`, `munmap`: about four times the
+/// CPU of a request once primed) until a freed block raises glibc's mmap threshold, which the first
+/// closed connection does (methodology); a Rust server only warms its allocator.
+///
+/// # Errors
+///
+/// [`NetError::Load`] when the exchange fails.
+pub fn prime(
+    settings: &Settings,
+    addr: std::net::SocketAddr,
+    point: &Point,
+) -> Result<(), NetError> {
+    let load = Load {
+        addr,
+        mode: point.mode(),
+        connections: 1,
+        warmup: Duration::ZERO,
+        duration: Duration::from_secs(10),
+        max_requests: Some(1),
+        io_timeout: Duration::from_secs(10),
+        engine: Engine::Epoll,
+        threads: 1,
+    };
+    let report = generate(settings, &load)?;
+    match report.first_error {
+        Some(error) => Err(NetError::Load(error)),
+        None => Ok(()),
+    }
 }
 
 /// Starts `instance` under the contract, pinned as `settings` say.
