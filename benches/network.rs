@@ -1,9 +1,11 @@
 //! The network groups, `echo` and `http`: a server in a process of its own (`rosetta netserve`) on
 //! 127.0.0.1, the load generator here, on 1 and 10 connections. `echo`: 1 KiB messages, every
-//! runtime's streams server over the trait, its raw one, its native one, and the two floors beside
-//! them. `http`: keep-alive GETs of a 1 KiB body, every runtime's hyper server over the trait and its
-//! native one. Each iteration is one request answered and verified, so criterion reads in requests
-//! per second.
+//! runtime's streams server over the trait, its raw one, its native one, the two floors beside them,
+//! and the Python servers (streams, protocol, sock) on asyncio, uvloop and rloop. `http`: keep-alive
+//! GETs of a 1 KiB body, every runtime's hyper server over the trait and its native one, and aiohttp
+//! on the three loops. The Python servers run on the project's venv (made if missing); without it
+//! they are left out, with a line saying why. Each iteration is one request answered and verified,
+//! so criterion reads in requests per second.
 //!
 //! Run: `cargo bench --bench network`; one group: `cargo bench --bench network -- http/`; one point:
 //! `cargo bench --bench network -- echo/smol/streams-1KiBx10`.
@@ -31,7 +33,7 @@ fn network(c: &mut Criterion, workload: NetWorkload) {
     let ids: Vec<&'static str> = rosetta_runtimes::RUNTIMES.iter().map(|rt| rt.id).collect();
     let settings = Settings {
         exe: Path::new(env!("CARGO_BIN_EXE_rosetta")).to_owned(),
-        python: Err("the benches measure the Rust servers".to_owned()),
+        python: rosetta_harness::python::packages_interpreter().map_err(|error| error.to_string()),
         root: Path::new(env!("CARGO_MANIFEST_DIR")).to_owned(),
         warmup: Duration::ZERO,
         duration: Duration::from_secs(300),
@@ -40,6 +42,9 @@ fn network(c: &mut Criterion, workload: NetWorkload) {
         // Criterion's own warm-up runs requests on the bench's connections first.
         prime: false,
     };
+    if let Err(why) = &settings.python {
+        eprintln!("{}: the Python servers are left out: {why}", workload.id());
+    }
     rosetta_netbench::os::raise_nofile(rosetta_netbench::serve::NOFILE);
     let mut group = c.benchmark_group(workload.id());
     group
@@ -54,7 +59,7 @@ fn network(c: &mut Criterion, workload: NetWorkload) {
             size,
             connections,
         };
-        for instance in servers::instances(workload, &ids, false) {
+        for instance in servers::instances(workload, &ids, settings.python.is_ok()) {
             let server = match measure::start(&instance, &settings) {
                 Ok(server) => server,
                 // A runtime this machine cannot run (io_uring refused) has no case.

@@ -383,3 +383,66 @@ fn loadgen_threads_with_the_threads_engine_is_refused_with_why() {
         assert!(stderr.contains("from 1 to 64"), "{stderr}");
     }
 }
+
+/// The settings `rosetta_netbench::measure` runs this binary's generator with.
+fn measure_settings() -> rosetta_netbench::measure::Settings {
+    rosetta_netbench::measure::Settings {
+        exe: env!("CARGO_BIN_EXE_rosetta").into(),
+        python: Err("the Rust servers alone".to_owned()),
+        root: env!("CARGO_MANIFEST_DIR").into(),
+        warmup: Duration::ZERO,
+        duration: Duration::from_millis(50),
+        rounds: 1,
+        pin: None,
+        prime: true,
+    }
+}
+
+#[test]
+fn priming_sends_one_request_on_one_connection_that_then_closes_and_names_a_failure() {
+    use rosetta_netbench::NetWorkload;
+    use rosetta_netbench::measure::{Point, prime};
+
+    let point = Point {
+        workload: NetWorkload::Echo,
+        size: 1024,
+        connections: 10,
+    };
+    // A server that counts what it is sent: one connection, its connect exchange and the one
+    // request, two messages of 1 KiB echoed, then the close.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = listener.local_addr().expect("its address");
+    let counted = std::thread::spawn(move || {
+        listener.set_nonblocking(false).expect("blocking");
+        let (mut stream, _) = listener.accept().expect("the priming connection");
+        let mut buf = [0u8; 4096];
+        let mut bytes = 0;
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    bytes += n;
+                    stream.write_all(&buf[..n]).expect("echoed");
+                }
+            }
+        }
+        // No second connection follows.
+        listener.set_nonblocking(true).expect("non-blocking");
+        (bytes, listener.accept().is_err())
+    });
+    prime(&measure_settings(), addr, &point).expect("primed");
+    let (bytes, alone) = counted.join().expect("the server");
+    assert_eq!(bytes, 2 * 1024, "the connect exchange and one request");
+    assert!(alone, "one connection only");
+    // A server that closes at once: the failure is named.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = listener.local_addr().expect("its address");
+    let closer = std::thread::spawn(move || {
+        if let Ok((stream, _)) = listener.accept() {
+            drop(stream);
+        }
+    });
+    let error = prime(&measure_settings(), addr, &point).expect_err("no echo");
+    assert!(error.to_string().contains("connection 0"), "{error}");
+    closer.join().expect("the closer");
+}

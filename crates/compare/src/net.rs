@@ -1,7 +1,7 @@
 //! The network part of `rosetta compare`: the echo and HTTP points on every server instance, each
 //! point's servers loaded in rotated rounds by the generator process, summed up into [`NetFigure`]s.
 //!
-//! Three plans: `--quick` (echo 1 KiB and HTTP at 10 connections, one run of 40 ms per server), the
+//! Three plans: `--quick` (echo 1 KiB and HTTP at 10 connections, one run of 20 ms per server), the
 //! default (echo 1 KiB at 1, 10 and 100 connections and 100 KiB at 10, HTTP at 10, two runs each)
 //! and `--full` (every size and HTTP at 1, 10, 100 and 1 000 connections, three runs of 400 ms, and
 //! the worker sweep of the multi-thread and thread-per-core flavors). A plan is laid out as
@@ -146,13 +146,13 @@ pub const PER_RUN: Duration = Duration::from_millis(20);
 pub const PER_CONNECTION: Duration = Duration::from_micros(200);
 
 impl NetPlan {
-    /// `--quick`: echo 1 KiB and HTTP at 10 connections, one run of 40 ms per server.
+    /// `--quick`: echo 1 KiB and HTTP at 10 connections, one run of 20 ms per server.
     pub fn quick() -> Self {
         NetPlan {
             points: vec![echo(1024, 10), http(10)],
             worker_sweep: None,
-            warmup: Duration::from_millis(20),
-            duration: Duration::from_millis(40),
+            warmup: Duration::from_millis(10),
+            duration: Duration::from_millis(20),
             // One round: the quick run checks that every server serves, within its time budget.
             rounds: 1,
             pin: false,
@@ -161,7 +161,7 @@ impl NetPlan {
     }
 
     /// The default: echo 1 KiB at 1, 10 and 100 connections and 100 KiB at 10, HTTP at 10; two runs
-    /// of 80 ms. About 160 servers × points, in about a minute on 2 cores by [`NetPlan::estimate`],
+    /// of 75 ms after 15 ms of warm-up. About 170 servers × points, in about a minute on 2 cores by [`NetPlan::estimate`],
     /// so that the whole default run stays within 3 minutes; `--full` runs every point.
     pub fn default_run() -> Self {
         NetPlan {
@@ -173,8 +173,8 @@ impl NetPlan {
                 http(10),
             ],
             worker_sweep: None,
-            warmup: Duration::from_millis(20),
-            duration: Duration::from_millis(80),
+            warmup: Duration::from_millis(15),
+            duration: Duration::from_millis(75),
             rounds: 2,
             pin: false,
             prime: true,
@@ -191,15 +191,13 @@ impl NetPlan {
     /// thread-per-core flavors at [`worker_counts`]; three runs of 400 ms after 100 ms of warm-up.
     ///
     /// Sized for about 20 minutes for the whole `compare --full` on 2 cores. On the registry's nine
-    /// runtimes and Python's three loops that is 36 echo instances (streams and raw on each runtime,
-    /// seven native servers, the two floors, three Python servers on three loops) at 12 points, 18
-    /// HTTP instances (trait on each runtime, six native, aiohttp on three loops) at 4 points, and
-    /// 10 instances (streams, raw and native on tokio-mt and smol-mt, streams and raw on compio-tpc
-    /// and monoio-tpc) at 4 worker counts: 544 instances × points, 1 632 runs of 0.5 s. By
-    /// [`NetPlan::estimate`] (816 s of runs, 86 s of connecting, 33 s of generator processes, 57 s
-    /// of starting and stopping servers) about 16½ minutes, and the matrix, the workloads and the
-    /// Python baseline about 2 more (the default run's 3 minutes less its network part): about
-    /// 18½ minutes in all, an estimate until a measured run replaces it.
+    /// runtimes and Python's three loops that is 38 echo instances (streams and raw on each runtime,
+    /// nine native servers, the two floors, three Python servers on three loops) at 12 points, 19
+    /// HTTP instances (trait on each runtime, seven native, aiohttp on three loops) at 4 points, and
+    /// 12 instances (streams, raw and native on tokio-mt, smol-mt, compio-tpc and monoio-tpc) at 4
+    /// worker counts: 580 instances × points, 1 740 runs of 0.5 s. [`NetPlan::estimate`] gives about
+    /// 17½ minutes for them; the published run took 19 min 57 s in all, with the matrix, the
+    /// workloads and the Python baseline.
     pub fn full_on(cores: usize) -> Self {
         NetPlan {
             points: ECHO_SIZES
@@ -779,9 +777,9 @@ mod tests {
             (sizes.len(), sizes.iter().sum::<usize>())
         };
         // NetPlan::full_on's doc states these counts and the estimate: keep it true.
-        assert_eq!(count(NetWorkload::Echo, false), (12, 12 * 36));
-        assert_eq!(count(NetWorkload::Http, false), (4, 4 * 18));
-        assert_eq!(count(NetWorkload::Echo, true), (4, 4 * 10));
+        assert_eq!(count(NetWorkload::Echo, false), (12, 12 * 38));
+        assert_eq!(count(NetWorkload::Http, false), (4, 4 * 19));
+        assert_eq!(count(NetWorkload::Echo, true), (4, 4 * 12));
         let swept: Vec<String> = batches
             .iter()
             .filter(|b| b.workers == Some(1))
@@ -795,15 +793,15 @@ mod tests {
                 .iter()
                 .all(|r| ["tokio-mt", "smol-mt", "compio-tpc", "monoio-tpc"].contains(&r.as_str()))
         );
-        assert_eq!(full.steps(&batches), 544 * 3);
+        assert_eq!(full.steps(&batches), 580 * 3);
         let estimate = full.estimate(&batches).as_secs();
-        assert!((985..=995).contains(&estimate), "{estimate} s");
+        assert!((1048..=1058).contains(&estimate), "{estimate} s");
         // With the rest of the run (about 2 minutes), within 20.
         assert!(estimate + 120 < 20 * 60);
         // The default plan: about a minute; quick far less.
         let default = NetPlan::default_run();
         let batches = on_the_registry(&default);
-        assert_eq!(default.steps(&batches), (4 * 36 + 18) * 2);
+        assert_eq!(default.steps(&batches), (4 * 38 + 19) * 2);
         assert!((50..=70).contains(&default.estimate(&batches).as_secs()));
         let quick = NetPlan::quick();
         assert!(quick.estimate(&on_the_registry(&quick)).as_secs() < 30);

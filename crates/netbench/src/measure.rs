@@ -1,5 +1,5 @@
 //! A point (message size × connections) measured on a list of server instances: every server
-//! started once for the point, then rounds in which the generator, a process of its own, loads each
+//! started once for the point (all at once) and primed, then rounds in which the generator, a process of its own, loads each
 //! server in turn, in the order [`rotation`] gives, so that whatever the machine does meanwhile falls
 //! on every server alike; last, each server's peak RSS is read and its stdin closed. Around each
 //! run the server's CPU time is read (`/proc/<pid>/stat`), so each report says what the run cost
@@ -113,10 +113,13 @@ pub fn measure(
     point: &Point,
     settings: &Settings,
 ) -> Vec<Result<Runs, String>> {
-    let mut servers: Vec<Result<ServerProcess, String>> = instances
-        .iter()
-        .map(|instance| start(instance, settings).map_err(|error| error.to_string()))
-        .collect();
+    // Every server starts at once: a Python interpreter takes a few hundred milliseconds to say it
+    // listens, and nothing is measured yet.
+    let mut servers: Vec<Result<ServerProcess, String>> = each_at_once(
+        instances,
+        |instance| start(instance, settings).map_err(|error| error.to_string()),
+        || Err("its start panicked".to_owned()),
+    );
     let mut runs: Vec<Runs> = instances
         .iter()
         .map(|_| Runs {
@@ -126,12 +129,23 @@ pub fn measure(
         })
         .collect();
     if settings.prime {
-        for (server, runs) in servers.iter().zip(&mut runs) {
-            if let Ok(server) = server
-                && let Err(error) = prime(settings, server.addr(), point)
-            {
-                runs.problem = Some(format!("its priming exchange failed: {error}"));
-            }
+        // Every server at once: the exchange is not measured, and it costs each one a generator
+        // process.
+        let addrs: Vec<Option<std::net::SocketAddr>> = servers
+            .iter()
+            .map(|server| server.as_ref().ok().map(ServerProcess::addr))
+            .collect();
+        let primed = each_at_once(
+            &addrs,
+            |addr| {
+                prime(settings, (*addr)?, point)
+                    .err()
+                    .map(|error| format!("its priming exchange failed: {error}"))
+            },
+            || Some("its priming thread panicked".to_owned()),
+        );
+        for (problem, runs) in primed.into_iter().zip(&mut runs) {
+            runs.problem = runs.problem.take().or(problem);
         }
     }
     for round in 0..settings.rounds {
@@ -178,6 +192,25 @@ pub fn measure(
             Ok(found)
         })
         .collect()
+}
+
+/// `work` on every item, each on a thread of its own, all at once; the results in the items' order,
+/// `panicked()` for an item whose thread panicked.
+fn each_at_once<T: Sync, U: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> U + Sync,
+    panicked: impl Fn() -> U,
+) -> Vec<U> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .iter()
+            .map(|item| scope.spawn(|| work(item)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_else(|_| panicked()))
+            .collect()
+    })
 }
 
 /// Primes the server at `addr`: one connection, one request, then closed, so that every server is
