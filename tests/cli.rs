@@ -78,13 +78,15 @@ fn list_shows_every_scenario() {
 
 #[test]
 fn run_prints_the_scenarios_lines_on_every_runtime() {
+    // The order holds when every task has printed "One" before the first one-second sleep, scaled,
+    // ends: 100 ms leaves a loaded machine's thread-per-core workers time to start their tasks.
     for info in rosetta_runtimes::RUNTIMES {
         rosetta()
             .args([
                 "run",
                 "countasync",
                 "--time-scale",
-                "0.001",
+                "0.1",
                 "--runtime",
                 info.id,
             ])
