@@ -31,6 +31,23 @@ fn threads() -> BTreeSet<u32> {
         .collect()
 }
 
+/// This process's threads once no thread is still on its way out: a joined thread can linger in
+/// `/proc/self/task` for a moment after `join` returns (the kernel wakes the joiner before it
+/// removes the task), longer on a loaded machine. The set, once two reads 20 ms apart agree, or
+/// after 2 s.
+fn settled() -> BTreeSet<u32> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    let mut last = threads();
+    loop {
+        std::thread::sleep(Duration::from_millis(20));
+        let now = threads();
+        if now == last || std::time::Instant::now() > deadline {
+            return now;
+        }
+        last = now;
+    }
+}
+
 /// The name of thread `tid` of this process.
 fn name(tid: u32) -> String {
     std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
@@ -63,7 +80,7 @@ impl RuntimeVisitor for TwoHundredCycles {
     fn visit<R: Runtime>(self) -> Result<(), String> {
         // A first cycle, so that whatever a runtime starts once per process has started.
         cycle::<R>();
-        let before = threads();
+        let before = settled();
         for i in 0..200 {
             let running = cycle::<R>();
             if i == 0
@@ -76,7 +93,7 @@ impl RuntimeVisitor for TwoHundredCycles {
                 ));
             }
         }
-        let left: Vec<String> = threads()
+        let left: Vec<String> = settled()
             .difference(&before)
             .map(|&tid| name(tid))
             .filter(|name| !PROCESS_WIDE.iter().any(|shared| name.starts_with(shared)))
