@@ -54,13 +54,11 @@ def main():
     parser.add_argument("--pin", choices=sorted(netrun.PINS), default="none")
     args = parser.parse_args()
     try:
-        for name, value, low, high in (
+        netrun.check_ranges((
             ("--connections", args.connections, 1, 1000),
             ("--seconds", args.seconds, 1, 60),
             ("--rounds", args.rounds, 1, 20),
-        ):
-            if not low <= value <= high:
-                raise netrun.Refused(f"{name} {value} is not from {low} to {high}")
+        ))
         if not args.server.startswith("http:"):
             raise netrun.Refused(f"`{args.server}` is not an HTTP server: wrk speaks HTTP only")
         if shutil.which("wrk") is None:

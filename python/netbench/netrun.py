@@ -119,6 +119,13 @@ def loadgen(addr, workload, size, connections, cpus=None, extra=(), **window):
     return report
 
 
+def check_ranges(ranges):
+    """Refuses the first `(name, value, low, high)` whose value is outside low..=high."""
+    for name, value, low, high in ranges:
+        if not low <= value <= high:
+            raise Refused(f"{name} {value} is not from {low} to {high}")
+
+
 def median(values):
     """The median of a non-empty list."""
     ordered = sorted(values)

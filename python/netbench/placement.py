@@ -29,14 +29,12 @@ def main():
     args = parser.parse_args()
     rows = []
     try:
-        for name, value, low, high in (
+        netrun.check_ranges((
             ("--size", args.size, 1, 1 << 20),
             ("--connections", args.connections, 1, 1000),
             ("--ms", args.ms, 100, 60_000),
             ("--rounds", args.rounds, 1, 20),
-        ):
-            if not low <= value <= high:
-                raise netrun.Refused(f"{name} {value} is not from {low} to {high}")
+        ))
         for spec in args.servers:
             workload = spec.split(":", 1)[0]
             size = args.size if workload == "echo" else 1024

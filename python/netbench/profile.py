@@ -81,13 +81,11 @@ def main():
     args = parser.parse_args()
     rows = []
     try:
-        for name, value, low, high in (
+        netrun.check_ranges((
             ("--size", args.size, 1, 1 << 20),
             ("--connections", args.connections, 1, 1000),
             ("--requests", args.requests, 100, 10_000_000),
-        ):
-            if not low <= value <= high:
-                raise netrun.Refused(f"{name} {value} is not from {low} to {high}")
+        ))
         for tool in ("perf", "strace"):
             if shutil.which(tool) is None:
                 raise netrun.Refused(f"{tool} is not on PATH: install Debian's package")
